@@ -1,0 +1,112 @@
+"""The client-side token bucket, driven by a fake clock (nothing sleeps)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from _haier_fakes import STOCK_URL, FakeClock, make_client, mock_token, ok
+
+from dashboard.haier import HaierAPI, HaierSettings, HaierUnavailable, RateLimiter
+from dashboard.haier.ratelimit import RateLimitTimeout, clear_shared_rate_limiters
+
+
+def test_burst_is_free_then_calls_are_spaced_at_the_rate():
+    clock = FakeClock()
+    limiter = RateLimiter(100, burst=5, clock=clock)
+    waits = [limiter.reserve() for _ in range(8)]
+    assert waits[:5] == [0, 0, 0, 0, 0]
+    assert waits[5:] == pytest.approx([0.01, 0.02, 0.03])
+
+
+def test_bucket_refills_with_time_up_to_its_capacity():
+    clock = FakeClock()
+    limiter = RateLimiter(10, burst=2, clock=clock)
+    limiter.reserve(), limiter.reserve()
+    clock.advance(10)  # long idle: refills to 2, not to 100
+    assert [limiter.reserve() for _ in range(3)] == pytest.approx([0, 0, 0.1])
+
+
+def test_acquire_sleeps_the_reserved_wait():
+    clock = FakeClock()
+    limiter = RateLimiter(50, burst=1, clock=clock, sleep=clock.sleep)
+    limiter.acquire(), limiter.acquire(), limiter.acquire()
+    # The fake sleep moves time on, so each later caller waits one 20 ms step.
+    assert clock.sleeps == pytest.approx([0.02, 0.02])
+
+
+def test_default_burst_is_a_small_fraction_of_a_second():
+    assert RateLimiter(100).capacity == 5
+    assert RateLimiter(3).capacity == 1
+
+
+def test_slot_past_the_deadline_is_refused_and_not_taken():
+    clock = FakeClock()
+    limiter = RateLimiter(1, burst=1, clock=clock)
+    limiter.reserve()
+    with pytest.raises(RateLimitTimeout):
+        limiter.reserve(deadline=clock.now + 0.5)
+    assert limiter.reserve(deadline=clock.now + 1.0) == pytest.approx(1.0)
+
+
+def test_threads_get_distinct_slots():
+    clock = FakeClock()
+    limiter = RateLimiter(100, burst=1, clock=clock)
+    waits, lock = [], threading.Lock()
+
+    def take():
+        for _ in range(25):
+            wait = limiter.reserve()
+            with lock:
+                waits.append(round(wait, 6))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 200 calls at 100/s from a full bucket of 1: slots 0, 10 ms, 20 ms … 1.99 s, none shared.
+    assert sorted(waits) == [round(i / 100, 6) for i in range(200)]
+
+
+def test_client_waits_for_the_limiter_before_each_call(requests_mock):
+    clock = FakeClock()
+    mock_token(requests_mock)
+    requests_mock.post(STOCK_URL, json=ok([]))
+    client = make_client(clock)
+    client.rate_limiter = client._transport.rate_limiter = RateLimiter(
+        10, burst=1, clock=clock
+    )
+    for _ in range(3):
+        client.check_stock("GA0SZC00U", "110105")
+    # Token fetch + 3 stock calls share the bucket: three waits of 100 ms.
+    assert clock.sleeps == pytest.approx([0.1, 0.1, 0.1])
+
+
+def test_limiter_that_cannot_serve_before_the_deadline_is_unavailable(requests_mock):
+    clock = FakeClock()
+    mock_token(requests_mock)
+    requests_mock.post(STOCK_URL, json=ok([]))
+    client = make_client(clock, HAIER_DEADLINE_SECONDS=1)
+    client.authenticate()
+    client._transport.rate_limiter = RateLimiter(0.1, burst=1, clock=clock)
+    client._transport.rate_limiter.reserve()
+    with pytest.raises(HaierUnavailable) as info:
+        client.check_stock("GA0SZC00U", "110105")
+    assert info.value.reason == "client rate limit"
+
+
+def test_clients_with_the_same_settings_share_one_limiter():
+    clear_shared_rate_limiters()
+    settings = HaierSettings.from_mapping(
+        {"HAIER_BASE_URL": "https://h.test", "HAIER_CLIENT_ID": "a"}
+    )
+    other = HaierSettings.from_mapping(
+        {"HAIER_BASE_URL": "https://h.test", "HAIER_CLIENT_ID": "b"}
+    )
+    try:
+        assert HaierAPI(settings).rate_limiter is HaierAPI(settings).rate_limiter
+        assert HaierAPI(settings).rate_limiter is not HaierAPI(other).rate_limiter
+        assert HaierAPI(settings).rate_limiter.rate == 100
+    finally:
+        clear_shared_rate_limiters()
