@@ -8,7 +8,11 @@ import pytest
 from _haier_fakes import STOCK_URL, FakeClock, make_client, mock_token, ok
 
 from dashboard.haier import HaierAPI, HaierSettings, HaierUnavailable, RateLimiter
-from dashboard.haier.ratelimit import RateLimitTimeout, clear_shared_rate_limiters
+from dashboard.haier.ratelimit import (
+    RateLimitTimeout,
+    clear_shared_rate_limiters,
+    pacing_for_limit,
+)
 
 
 def test_burst_is_free_then_calls_are_spaced_at_the_rate():
@@ -35,9 +39,15 @@ def test_acquire_sleeps_the_reserved_wait():
     assert clock.sleeps == pytest.approx([0.02, 0.02])
 
 
-def test_default_burst_is_a_small_fraction_of_a_second():
-    assert RateLimiter(100).capacity == 5
-    assert RateLimiter(3).capacity == 1
+def test_pacing_keeps_every_second_under_the_platform_limit():
+    clock = FakeClock()
+    limiter = pacing_for_limit(100, clock=clock)
+    sends = []
+    for _ in range(500):
+        clock.advance(limiter.reserve())
+        sends.append(clock.now)
+    busiest = max(sum(1 for t in sends if start <= t < start + 1.0) for start in sends)
+    assert 97 <= busiest <= 98  # at most 1 + 0.97 * 100: slack for network jitter
 
 
 def test_slot_past_the_deadline_is_refused_and_not_taken():
@@ -74,9 +84,7 @@ def test_client_waits_for_the_limiter_before_each_call(requests_mock):
     mock_token(requests_mock)
     requests_mock.post(STOCK_URL, json=ok([]))
     client = make_client(clock)
-    client.rate_limiter = client._transport.rate_limiter = RateLimiter(
-        10, burst=1, clock=clock
-    )
+    client.rate_limiter = client._transport.rate_limiter = RateLimiter(10, burst=1, clock=clock)
     for _ in range(3):
         client.check_stock("GA0SZC00U", "110105")
     # Token fetch + 3 stock calls share the bucket: three waits of 100 ms.
@@ -98,15 +106,11 @@ def test_limiter_that_cannot_serve_before_the_deadline_is_unavailable(requests_m
 
 def test_clients_with_the_same_settings_share_one_limiter():
     clear_shared_rate_limiters()
-    settings = HaierSettings.from_mapping(
-        {"HAIER_BASE_URL": "https://h.test", "HAIER_CLIENT_ID": "a"}
-    )
-    other = HaierSettings.from_mapping(
-        {"HAIER_BASE_URL": "https://h.test", "HAIER_CLIENT_ID": "b"}
-    )
+    settings = HaierSettings.from_mapping({"HAIER_BASE_URL": "https://h.test", "HAIER_CLIENT_ID": "a"})
+    other = HaierSettings.from_mapping({"HAIER_BASE_URL": "https://h.test", "HAIER_CLIENT_ID": "b"})
     try:
         assert HaierAPI(settings).rate_limiter is HaierAPI(settings).rate_limiter
         assert HaierAPI(settings).rate_limiter is not HaierAPI(other).rate_limiter
-        assert HaierAPI(settings).rate_limiter.rate == 100
+        assert HaierAPI(settings).rate_limiter.rate == pytest.approx(97)
     finally:
         clear_shared_rate_limiters()
