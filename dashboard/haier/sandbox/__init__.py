@@ -29,15 +29,15 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     Its state (faults, counters, clock, live settings) is app.extensions["haier_sandbox"], a SandboxState.
     """
     from . import control, views
+    from .divisions import county_codes
 
     settings = load_settings(config)
-    app = Flask(__name__)
+    # Load the county table now: the first stock call must not spend jionlp's ~0.4 s start-up inside a client's
+    # timeout. It is built once per process.
+    county_codes()
+    app = Flask(__name__, static_folder=None)
     app.config.update(
-        {
-            key: value
-            for key, value in (config or {}).items()
-            if not key.startswith("HAIER_SANDBOX_")
-        }
+        {key: value for key, value in (config or {}).items() if not key.startswith("HAIER_SANDBOX_")}
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = SandboxState(settings)

@@ -18,16 +18,12 @@ class AuthFailure(Exception):
     """The call carries no usable token; the message is the gateway's reply text."""
 
 
-def credentials_match(
-    settings: SandboxSettings, client_id: object, client_secret: object
-) -> bool:
+def credentials_match(settings: SandboxSettings, client_id: object, client_secret: object) -> bool:
     if not isinstance(client_id, str) or not isinstance(client_secret, str):
         return False
     # Compare both in constant time so a timing probe cannot learn either.
     id_ok = hmac.compare_digest(client_id.encode(), settings.client_id.encode())
-    secret_ok = hmac.compare_digest(
-        client_secret.encode(), settings.client_secret.encode()
-    )
+    secret_ok = hmac.compare_digest(client_secret.encode(), settings.client_secret.encode())
     return id_ok and secret_ok
 
 
@@ -49,9 +45,7 @@ def issue_token(state: SandboxState) -> tuple[str, int]:
         },
         "exp": int(time.time()) + settings.token_ttl,
     }
-    return jwt.encode(
-        payload, state.signing_key, algorithm=ALGORITHM
-    ), settings.token_ttl
+    return jwt.encode(payload, state.signing_key, algorithm=ALGORITHM), settings.token_ttl
 
 
 def token_from_header(header: str | None, scheme: str) -> str:

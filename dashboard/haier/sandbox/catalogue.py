@@ -86,9 +86,7 @@ BRANDS: tuple[tuple[str, int, Decimal], ...] = (
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 
 
-def _letters(
-    rng: random.Random, n: int, alphabet: str = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-) -> str:
+def _letters(rng: random.Random, n: int, alphabet: str = "ABCDEFGHJKLMNPQRSTUVWXYZ") -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
@@ -117,11 +115,15 @@ def _model_and_name(group: str, brand: str, rng: random.Random) -> tuple[str, st
         return f"HGY{kg}0-F{rng.randint(100, 399)}U1", f"{brand} {kg}公斤热泵干衣机"
     if group == "挂式空调":
         size, hp = rng.choice(((26, "大1匹"), (35, "1.5匹")))
-        model = f"KFR-{size}GW/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
+        model = (
+            f"KFR-{size}GW/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
+        )
         return model, f"{brand} {hp}新一级能效变频挂式空调"
     if group == "柜式空调":
         size, hp = rng.choice(((50, "2匹"), (72, "3匹")))
-        model = f"KFR-{size}LW/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
+        model = (
+            f"KFR-{size}LW/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
+        )
         return model, f"{brand} {hp}新一级能效变频柜式空调"
     if group == "电热水器":
         litres = rng.choice((50, 60, 80, 100))
@@ -175,14 +177,8 @@ def _product(rng: random.Random, taken: set[str]) -> SandboxProduct:
     taken.add(code)
     model, name = _model_and_name(group.name, brand, rng)
     market_price = _retail_price(*group.price_range, scale, rng)
-    supply_price = (
-        (market_price * Decimal(rng.randint(72, 86)) / 100)
-        .quantize(Decimal(1))
-        .quantize(CENT)
-    )
-    direct_discount = (
-        Decimal(rng.choice((0, 0, 1, 2, 3, 5))).scaleb(-2).quantize(Decimal("0.0001"))
-    )
+    supply_price = (market_price * Decimal(rng.randint(72, 86)) / 100).quantize(Decimal(1)).quantize(CENT)
+    direct_discount = Decimal(rng.choice((0, 0, 1, 2, 3, 5))).scaleb(-2).quantize(Decimal("0.0001"))
     rebate = Decimal(rng.choice((0, 0, 10, 20, 50, 100))).quantize(CENT)
     is_sales = rng.random() >= 0.04
     return SandboxProduct(
@@ -194,8 +190,7 @@ def _product(rng: random.Random, taken: set[str]) -> SandboxProduct:
         brand=brand,
         image_url=f"{IMAGE_HOST}/product/{code}/main.jpg",
         detail_image_urls=tuple(
-            f"{IMAGE_HOST}/product/{code}/detail-{n}.jpg"
-            for n in range(1, rng.randint(2, 5))
+            f"{IMAGE_HOST}/product/{code}/detail-{n}.jpg" for n in range(1, rng.randint(2, 5))
         ),
         is_sales=is_sales,
         no_sales_reason=None if is_sales else rng.choice(NOT_RELEASED_REASONS),
@@ -208,9 +203,7 @@ def _product(rng: random.Random, taken: set[str]) -> SandboxProduct:
 
 
 @cache
-def catalogue(
-    size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED
-) -> tuple[SandboxProduct, ...]:
+def catalogue(size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED) -> tuple[SandboxProduct, ...]:
     """The first `size` products for `seed`: same arguments, same products, in any process.
 
     A smaller catalogue is a prefix of a larger one with the same seed, so tests may use a small size and still
@@ -226,7 +219,5 @@ def catalogue(
 
 
 @cache
-def products_by_code(
-    size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED
-) -> dict[str, SandboxProduct]:
+def products_by_code(size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED) -> dict[str, SandboxProduct]:
     return {product.code: product for product in catalogue(size, seed)}

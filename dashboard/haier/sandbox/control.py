@@ -68,9 +68,7 @@ def add_fault() -> Response:
     allowed = {"mode", "rate", "count", "endpoints", "product_codes", "hang_seconds"}
     unknown = set(body) - allowed
     if unknown:
-        raise ValueError(
-            f"unknown fault fields {sorted(unknown)}; allowed: {sorted(allowed)}"
-        )
+        raise ValueError(f"unknown fault fields {sorted(unknown)}; allowed: {sorted(allowed)}")
     if "mode" not in body:
         raise ValueError("mode is required")
     fault = get_sandbox_state().set_fault(str(body.pop("mode")), **body)

@@ -65,9 +65,7 @@ class Fault:
                 f"unknown endpoints {sorted(endpoint_set - set(ENDPOINTS))}; expected {ENDPOINTS}"
             )
         if mode in SHAPE_MODES and endpoint_set is not None and "token" in endpoint_set:
-            raise ValueError(
-                f"{mode!r} bends business envelopes; the token endpoint has none"
-            )
+            raise ValueError(f"{mode!r} bends business envelopes; the token endpoint has none")
         if hang_seconds is not None and float(hang_seconds) < 0:
             raise ValueError(f"hang_seconds must not be negative, got {hang_seconds!r}")
         return cls(
@@ -76,9 +74,7 @@ class Fault:
             count=None if count is None else int(count),
             endpoints=endpoint_set,
             product_codes=None if product_codes is None else frozenset(product_codes),
-            hang_seconds=DEFAULT_HANG_SECONDS
-            if hang_seconds is None
-            else float(hang_seconds),
+            hang_seconds=DEFAULT_HANG_SECONDS if hang_seconds is None else float(hang_seconds),
         )
 
     @property
@@ -95,9 +91,7 @@ class Fault:
         if self.endpoints is not None and endpoint not in self.endpoints:
             return False
         # A product filter only matches calls that name one of those products.
-        return self.product_codes is None or bool(
-            self.product_codes.intersection(product_codes)
-        )
+        return self.product_codes is None or bool(self.product_codes.intersection(product_codes))
 
     def fires(self, rng: random.Random) -> bool:
         """Decide (and record) whether this call is hit. The caller holds the sandbox lock."""
@@ -115,9 +109,7 @@ class Fault:
             "rate": self.rate,
             "count": self.count,
             "endpoints": None if self.endpoints is None else sorted(self.endpoints),
-            "product_codes": None
-            if self.product_codes is None
-            else sorted(self.product_codes),
+            "product_codes": None if self.product_codes is None else sorted(self.product_codes),
             "hang_seconds": self.hang_seconds,
             "fired": self.fired,
         }
@@ -131,10 +123,7 @@ def _stringify(value: Any) -> Any:
     if isinstance(value, list):
         return [_stringify(item) for item in value]
     if isinstance(value, dict):
-        return {
-            key: "" if key in BLANKABLE_FIELDS else _stringify(item)
-            for key, item in value.items()
-        }
+        return {key: "" if key in BLANKABLE_FIELDS else _stringify(item) for key, item in value.items()}
     return value
 
 

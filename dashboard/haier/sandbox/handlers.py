@@ -126,15 +126,11 @@ def stock(state: SandboxState, body: dict[str, Any]) -> list[dict[str, Any]]:
     return [row.to_wire() for row in rows]
 
 
-def _events(
-    order_code: str, kind: str, placed: datetime, statuses: tuple[str, ...]
-) -> list[dict[str, Any]]:
+def _events(order_code: str, kind: str, placed: datetime, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
     count = 1 + int(unit("events", order_code, kind) * len(statuses))
     events = []
     for n, status in enumerate(statuses[:count]):
-        moment = placed + timedelta(
-            hours=3 * n + 1, minutes=int(unit("minute", order_code, kind, n) * 60)
-        )
+        moment = placed + timedelta(hours=3 * n + 1, minutes=int(unit("minute", order_code, kind, n) * 60))
         events.append(
             {
                 "time": moment.strftime("%Y-%m-%d %H:%M:%S"),
@@ -150,9 +146,7 @@ def logistics(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
     order_code = v.required_str(body, "orderCode")
     delivery_record = v.optional_str(body, "deliveryRecordCode")
     member_id = body.get("memberId")
-    if member_id is not None and (
-        isinstance(member_id, bool) or not isinstance(member_id, int)
-    ):
+    if member_id is not None and (isinstance(member_id, bool) or not isinstance(member_id, int)):
         raise v.BadRequest("参数类型错误: memberId 必须是整数")
     seller = v.required_str(body, "sellerCode")
     password = v.required_str(body, "sellerPassword")
@@ -163,26 +157,20 @@ def logistics(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
         raise v.BusinessFailure(f"订单不存在: {order_code}")
     if delivery_record is not None and not delivery_record.startswith(order_code + "."):
         raise v.BusinessFailure("发货单号与订单不匹配")
-    placed = datetime.strptime(match.group(1), "%Y%m%d").replace(
-        tzinfo=SHANGHAI, hour=9
-    )
+    placed = datetime.strptime(match.group(1), "%Y%m%d").replace(tzinfo=SHANGHAI, hour=9)
     cloud = _events(
         order_code,
         "cloud",
         placed,
         ("订单已审核", "仓库已出库", "干线运输中", "到达网点", "已签收"),
     )
-    delivery = _events(
-        order_code, "delivery", placed, ("已分配仓库", "已拣货", "已出库")
-    )
+    delivery = _events(order_code, "delivery", placed, ("已分配仓库", "已拣货", "已出库"))
     for event in delivery:
         event["secCode"] = "HFR2"
     third_party = []
     if unit("courier", order_code) < 0.5:
         tracking = f"SF{int(unit('tracking', order_code) * 10**12):012d}"
-        third_party = _events(
-            order_code, "courier", placed, ("快递已揽收", "运输中", "派送中", "已签收")
-        )
+        third_party = _events(order_code, "courier", placed, ("快递已揽收", "运输中", "派送中", "已签收"))
         for event in third_party:
             event.update(courier="顺丰速运", trackingNo=tracking)
     return {

@@ -26,7 +26,11 @@ class SandboxServer:
         self.port = server.port
         self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(
-            target=server.serve_forever, name=f"haier-sandbox-{self.port}", daemon=True
+            target=server.serve_forever,
+            # Poll often so shutdown (a test's teardown) returns in tens of ms, not werkzeug's default half second.
+            kwargs={"poll_interval": 0.05},
+            name=f"haier-sandbox-{self.port}",
+            daemon=True,
         )
 
     def __repr__(self) -> str:
@@ -57,9 +61,7 @@ class SandboxServer:
         self.shutdown()
 
 
-def serve_in_thread(
-    app: Flask, host: str = "127.0.0.1", port: int = 0
-) -> SandboxServer:
+def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
     """Start serving `app` (port 0 picks a free one); each request gets its own thread."""
     # werkzeug's threaded server listens with a backlog of 128, enough for bursts from dozens of clients.
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)

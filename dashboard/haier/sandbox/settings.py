@@ -42,32 +42,20 @@ class SandboxSettings:
 
     def __post_init__(self) -> None:
         if self.auth_scheme not in AUTH_SCHEMES:
-            raise ValueError(
-                f"auth_scheme must be one of {AUTH_SCHEMES}, got {self.auth_scheme!r}"
-            )
+            raise ValueError(f"auth_scheme must be one of {AUTH_SCHEMES}, got {self.auth_scheme!r}")
         if self.token_field not in TOKEN_FIELDS:
-            raise ValueError(
-                f"token_field must be one of {TOKEN_FIELDS}, got {self.token_field!r}"
-            )
+            raise ValueError(f"token_field must be one of {TOKEN_FIELDS}, got {self.token_field!r}")
         if not set(self.token_paths) <= set(TOKEN_PATHS):
-            raise ValueError(
-                f"token_paths must be drawn from {TOKEN_PATHS}, got {self.token_paths!r}"
-            )
+            raise ValueError(f"token_paths must be drawn from {TOKEN_PATHS}, got {self.token_paths!r}")
         for name in ("token_ttl", "drift_seconds"):
             if getattr(self, name) <= 0:
-                raise ValueError(
-                    f"{name} must be positive, got {getattr(self, name)!r}"
-                )
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
         for name in ("latency_ms", "jitter_ms", "rate_limit", "catalogue_size"):
             if getattr(self, name) < 0:
-                raise ValueError(
-                    f"{name} must not be negative, got {getattr(self, name)!r}"
-                )
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)!r}")
 
     def replace(self, **changes: Any) -> SandboxSettings:
-        return dataclasses.replace(
-            self, **{name: _convert(name, value) for name, value in changes.items()}
-        )
+        return dataclasses.replace(self, **{name: _convert(name, value) for name, value in changes.items()})
 
 
 def _to_bool(value: Any) -> bool:

@@ -45,6 +45,8 @@ class SandboxState:
         # Set on server shutdown so hanging and slow calls return at once instead of holding the server open.
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
+        # The rate limiter's clock; a test may swap in a fake to move the window without sleeping.
+        self.monotonic = time.monotonic
         self._reset_locked()
 
     def __repr__(self) -> str:
@@ -57,12 +59,8 @@ class SandboxState:
     def _reset_locked(self) -> None:
         self.settings = self.initial_settings
         self._faults: list[Fault] = []
-        self._outcomes: dict[str, Counter[str]] = {
-            name: Counter() for name in ENDPOINTS
-        }
-        self._recent: dict[str, deque[float]] = {
-            name: deque(maxlen=RECENT_CALLS_KEPT) for name in ENDPOINTS
-        }
+        self._outcomes: dict[str, Counter[str]] = {name: Counter() for name in ENDPOINTS}
+        self._recent: dict[str, deque[float]] = {name: deque(maxlen=RECENT_CALLS_KEPT) for name in ENDPOINTS}
         self._tokens_issued = 0
         self._token_epoch = 0
         self._clock_offset = 0.0
@@ -120,15 +118,11 @@ class SandboxState:
         with self._lock:
             return [fault.describe() for fault in self._faults]
 
-    def draw_fault(
-        self, endpoint: str, product_codes: Collection[str], *, transport: bool
-    ) -> Fault | None:
+    def draw_fault(self, endpoint: str, product_codes: Collection[str], *, transport: bool) -> Fault | None:
         """The fault that hits this call, if any; the first matching fault that fires wins."""
         with self._lock:
             for fault in self._faults:
-                matches = fault.is_transport == transport and fault.applies_to(
-                    endpoint, product_codes
-                )
+                matches = fault.is_transport == transport and fault.applies_to(endpoint, product_codes)
                 if matches and fault.fires(self._rng):
                     return fault
         return None
@@ -137,7 +131,7 @@ class SandboxState:
 
     def record_arrival(self, endpoint: str) -> None:
         with self._lock:
-            self._recent[endpoint].append(time.monotonic())
+            self._recent[endpoint].append(self.monotonic())
 
     def record_outcome(self, endpoint: str, outcome: str) -> None:
         with self._lock:
@@ -152,9 +146,7 @@ class SandboxState:
         every_call = sorted(t for times in recent.values() for t in times)
         return {
             "calls": calls,
-            "totals": {
-                name: sum(outcomes.values()) for name, outcomes in calls.items()
-            },
+            "totals": {name: sum(outcomes.values()) for name, outcomes in calls.items()},
             "tokens_issued": tokens_issued,
             "recent_calls": recent,
             "max_calls_per_second": max_in_window(every_call, 1.0),
@@ -218,7 +210,7 @@ class SandboxState:
         limit = self.settings.rate_limit
         if limit <= 0:
             return None
-        now = time.monotonic()
+        now = self.monotonic()
         with self._lock:
             window = self._windows[client]
             while window and window[0] <= now - 1.0:

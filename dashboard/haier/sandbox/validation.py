@@ -49,9 +49,7 @@ def product_codes(body: dict[str, Any], *, required: bool) -> list[str]:
         if required:
             raise BadRequest("缺少必填参数: productCodes")
         return []
-    if not isinstance(value, list) or not all(
-        isinstance(code, str) and code for code in value
-    ):
+    if not isinstance(value, list) or not all(isinstance(code, str) and code for code in value):
         raise BadRequest("参数类型错误: productCodes 必须是非空字符串数组")
     if len(value) > MAX_CODES:
         raise BadRequest(f"productCodes 最多 {MAX_CODES} 个，收到 {len(value)} 个")

@@ -6,6 +6,7 @@ authenticate (401), validate and handle (400 / success:false / data), maybe bend
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from collections.abc import Callable
@@ -52,11 +53,7 @@ def _codes_named(body: Any) -> list[str]:
     if not isinstance(body, dict):
         return []
     codes = body.get("productCodes")
-    named = (
-        [code for code in codes if isinstance(code, str)]
-        if isinstance(codes, list)
-        else []
-    )
+    named = [code for code in codes if isinstance(code, str)] if isinstance(codes, list) else []
     if isinstance(body.get("productCode"), str):
         named.append(body["productCode"])
     return named
@@ -64,16 +61,9 @@ def _codes_named(body: Any) -> list[str]:
 
 def _client_identity(endpoint: str, body: Any) -> str:
     # Haier limits per client. Before authentication the only hint is the token's key (or the client_id).
-    if (
-        endpoint == "token"
-        and isinstance(body, dict)
-        and isinstance(body.get("client_id"), str)
-    ):
+    if endpoint == "token" and isinstance(body, dict) and isinstance(body.get("client_id"), str):
         return auth.client_key(body["client_id"])
-    return (
-        auth.unverified_key(request.headers.get("Authorization"))
-        or f"addr:{request.remote_addr}"
-    )
+    return auth.unverified_key(request.headers.get("Authorization")) or f"addr:{request.remote_addr}"
 
 
 def _drop_connection() -> Response:
@@ -82,10 +72,8 @@ def _drop_connection() -> Response:
         raise SandboxConnectionDropped("sandbox fault: connection dropped")
     # Shut the socket under werkzeug: its write then fails, it treats that as a dropped client and closes quietly,
     # and the caller sees the connection end with no response at all.
-    try:
+    with contextlib.suppress(OSError):  # the client may already have gone
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     return Response(b"", status=500)
 
 
@@ -124,9 +112,7 @@ def _admit(state: SandboxState, endpoint: str, body: Any) -> Response | None:
         state.record_outcome(endpoint, "429")
         return _error(429, "请求过于频繁", **{"Retry-After": retry_after_header(wait)})
     settings = state.settings
-    delay_ms = settings.latency_ms + (
-        state.jitter() * settings.jitter_ms if settings.jitter_ms else 0.0
-    )
+    delay_ms = settings.latency_ms + (state.jitter() * settings.jitter_ms if settings.jitter_ms else 0.0)
     state.pause(delay_ms / 1000)
     fault = state.draw_fault(endpoint, _codes_named(body), transport=True)
     if fault is not None:
@@ -164,9 +150,7 @@ def _business_call(endpoint: str) -> Response:
         reply = reshape(fault.mode, reply)
     else:
         state.record_outcome(endpoint, "ok")
-    return current_app.response_class(
-        json.dumps(reply, ensure_ascii=False), mimetype="application/json"
-    )
+    return current_app.response_class(json.dumps(reply, ensure_ascii=False), mimetype="application/json")
 
 
 def _make_business_view(endpoint: str) -> Callable[[], Response]:
@@ -200,13 +184,9 @@ def _token(path_name: str) -> Response:
                 "error_description": "grant_type 必须为 client_credentials",
             }
         ), 400
-    if not auth.credentials_match(
-        state.settings, body.get("client_id"), body.get("client_secret")
-    ):
+    if not auth.credentials_match(state.settings, body.get("client_id"), body.get("client_secret")):
         state.record_outcome("token", "401")
-        return jsonify(
-            {"error": "invalid_client", "error_description": "客户端认证失败"}
-        ), 401
+        return jsonify({"error": "invalid_client", "error_description": "客户端认证失败"}), 401
     token, ttl = auth.issue_token(state)
     state.record_outcome("token", "ok")
     return jsonify(_token_reply(state.settings.token_field, token, ttl))
