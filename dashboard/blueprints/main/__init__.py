@@ -1,10 +1,12 @@
 from flask import Blueprint, redirect, url_for
-from flask_login import login_required
+
+from dashboard.models import Role
+from dashboard.security import role_required
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
-@login_required
+@role_required(Role.VIEWER)
 def index():
     return redirect(url_for("products.index"))

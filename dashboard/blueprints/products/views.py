@@ -1,15 +1,15 @@
 from flask import current_app, render_template, request
-from flask_login import login_required
 
 from dashboard.blueprints.products import bp
 from dashboard.extensions import db
 from dashboard.htmx import render_page_or_fragment
-from dashboard.models import Product
+from dashboard.models import Product, Role
+from dashboard.security import role_required
 from dashboard.services import catalogue
 
 
 @bp.get("/")
-@login_required
+@role_required(Role.VIEWER)
 def index():
     try:
         f = catalogue.parse_filter(request.args)
@@ -29,7 +29,7 @@ def index():
 
 
 @bp.get("/<int:product_id>")
-@login_required
+@role_required(Role.VIEWER)
 def detail(product_id: int):
     product = db.get_or_404(Product, product_id)
     return render_template(
