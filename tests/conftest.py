@@ -47,6 +47,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: runs on SQLite only")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI a PostgreSQL or browser test that skipped (for whatever reason) counts as failed."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and (item.get_closest_marker("pg") or item.get_closest_marker("browser")):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, where PostgreSQL and browser tests are required: {report.longrepr}"
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked sqlite_only (browser flows, SQLite specifics) are not generated for PostgreSQL at all."""
     keep, drop = [], []
