@@ -12,7 +12,8 @@ from typing import Any, Self, TypeVar
 import requests
 
 from . import parsing, validation
-from .errors import HaierAuthError, HaierBusinessError, HaierProtocolError
+from .auth import TokenFetcher
+from .errors import HaierAuthError, HaierBusinessError
 from .masking import mask_text
 from .observers import CallRecord, CallRecorder, Observer
 from .parsing import Unreadable
@@ -20,10 +21,8 @@ from .ratelimit import RateLimiter, shared_rate_limiter
 from .settings import HaierSettings
 from .token import (
     TokenInfo,
-    TokenReplyError,
     TokenStore,
     shared_token_store,
-    token_from_reply,
 )
 from .transport import Reply, Transport, make_session
 from .types import AccountBalance, HaierPrice, HaierProduct, LogisticsInfo, StockResult
@@ -42,7 +41,6 @@ PATHS = {
     "get_account_balance": "/yilihuo/jsh-service-finance-mall/api/page/account/"
     "account-balance-manager/get-payer-account-balance-by-customer-code",
 }
-_AUTH_PATH, _TOKEN_FALLBACK_PATH = "/oauth2/auth", "/oauth2/token"
 T = TypeVar("T")
 
 
@@ -73,7 +71,6 @@ class HaierAPI:
         self.observers = observers if isinstance(observers, list) else list(observers)
         self._clock = clock
         self._wall = wall_clock
-        self._token_url = settings.token_url
         self._last_token: str | None = None
         self._transport = Transport(
             session=self.session,
@@ -87,6 +84,7 @@ class HaierAPI:
             sleep=sleep,
             jitter=jitter,
         )
+        self._token_fetcher = TokenFetcher(settings, self._transport, wall_clock)
 
     @classmethod
     def from_settings(cls, mapping: Mapping[str, Any], **kwargs: Any) -> HaierAPI:
@@ -118,9 +116,7 @@ class HaierAPI:
         self._last_token = token
         return token
 
-    def check_stock(
-        self, product_code: str, county_code: str, source: str = "JSH-B"
-    ) -> StockResult:
+    def check_stock(self, product_code: str, county_code: str, source: str = "JSH-B") -> StockResult:
         """Per-warehouse stock of one product for one county; an empty list is a real zero."""
         name = "check_stock"
         code = validation.product_code(product_code, name)
@@ -149,9 +145,7 @@ class HaierAPI:
             checked_at=datetime.fromtimestamp(self._wall(), UTC),
         )
 
-    def get_products(
-        self, product_codes: Iterable[str] | None = None
-    ) -> list[HaierProduct]:
+    def get_products(self, product_codes: Iterable[str] | None = None) -> list[HaierProduct]:
         """Purchasable-product data. ``None`` asks for every product; a list is batched by 20.
 
         Results come back in the order of ``product_codes``; codes Haier does not know are absent.
@@ -196,9 +190,7 @@ class HaierAPI:
         name = "get_logistics_info"
         order = validation.required_text(order_code, "order_code", name)
         payload: dict[str, Any] = {"orderCode": order}
-        record_code = validation.optional_text(
-            delivery_record_code, "delivery_record_code", name
-        )
+        record_code = validation.optional_text(delivery_record_code, "delivery_record_code", name)
         if record_code is not None:
             payload["deliveryRecordCode"] = record_code
         member = validation.optional_member_id(member_id, name)
@@ -218,24 +210,18 @@ class HaierAPI:
         }
         with self._record(name) as record:
             reply, data = self._call(name, payload, record)
-            return self._read(
-                reply, name, lambda: [parsing.balance(r) for r in parsing.as_rows(data)]
-            )
+            return self._read(reply, name, lambda: [parsing.balance(r) for r in parsing.as_rows(data)])
 
     # -- machinery ---------------------------------------------------------------------------
 
-    def _batched(
-        self, name: str, base: dict, codes: list[str], parse: Callable[[dict], T]
-    ) -> list[T]:
+    def _batched(self, name: str, base: dict, codes: list[str], parse: Callable[[dict], T]) -> list[T]:
         merged: dict[str, T] = {}
         for start in range(0, len(codes), BATCH_SIZE):
             batch = codes[start : start + BATCH_SIZE]
             wanted = set(batch)
             with self._record(name) as record:
                 reply, data = self._call(name, {**base, "productCodes": batch}, record)
-                items = self._read(
-                    reply, name, lambda d=data: [parse(r) for r in parsing.as_rows(d)]
-                )
+                items = self._read(reply, name, lambda d=data: [parse(r) for r in parsing.as_rows(d)])
             for item in items:
                 if item.code in wanted:
                     merged.setdefault(item.code, item)
@@ -256,21 +242,13 @@ class HaierAPI:
             token = self._token(stale=token)
             reply = self._transport.post(url, payload, self._auth_header(token), record)
             if reply.status == 401:
-                raise HaierAuthError(
-                    "token refused twice (401)", status=401, endpoint=name
-                )
+                raise HaierAuthError("token refused twice (401)", status=401, endpoint=name)
         try:
             success, data, message = parsing.unwrap(reply.body)
         except Unreadable as exc:
-            raise self._transport.protocol_error(
-                str(exc), reply.raw, reply.status, name
-            ) from None
+            raise self._transport.protocol_error(str(exc), reply.raw, reply.status, name) from None
         if not success:
-            text = (
-                mask_text(message, self._secrets())
-                if message
-                else "success:false without a message"
-            )
+            text = mask_text(message, self._secrets()) if message else "success:false without a message"
             raise HaierBusinessError(text, status=reply.status, endpoint=name)
         return reply, data
 
@@ -278,9 +256,7 @@ class HaierAPI:
         try:
             return parse()
         except Unreadable as exc:
-            raise self._transport.protocol_error(
-                str(exc), reply.raw, reply.status, name
-            ) from None
+            raise self._transport.protocol_error(str(exc), reply.raw, reply.status, name) from None
 
     def _record(self, name: str, **codes: str | None) -> CallRecorder:
         if name != "token":
@@ -300,62 +276,11 @@ class HaierAPI:
         return token
 
     def _auth_header(self, token: str) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {token}"
-            if self.settings.auth_scheme == "bearer"
-            else token
-        }
+        return {"Authorization": f"Bearer {token}" if self.settings.auth_scheme == "bearer" else token}
 
     def _fetch_token(self) -> TokenInfo:
-        payload = {
-            "client_id": self.settings.require("client_id"),
-            "client_secret": self.settings.require("client_secret"),
-            "grant_type": "client_credentials",
-        }
         with self._record("token") as record:
-            try:
-                reply = self._transport.post(self._token_url, payload, {}, record)
-            except HaierProtocolError as exc:
-                fallback = self._token_fallback_url()
-                if exc.status not in (404, 405) or fallback is None:
-                    raise
-                # Some deployments only answer on /oauth2/token; remember it once it works.
-                reply = self._transport.post(fallback, payload, {}, record)
-                self._token_url = fallback
-            except HaierBusinessError as exc:
-                raise HaierAuthError(
-                    f"token request rejected: {exc.message}",
-                    status=exc.status,
-                    endpoint="token",
-                ) from None
-            if reply.status == 401:
-                raise HaierAuthError(
-                    "client credentials refused (401)", status=401, endpoint="token"
-                )
-            body = reply.body
-            if isinstance(body, dict) and body.get("success") is False:
-                _, _, message = parsing.unwrap(body)
-                raise HaierAuthError(
-                    f"token request refused: {message or 'success:false'}",
-                    endpoint="token",
-                )
-            try:
-                return token_from_reply(
-                    body,
-                    now=self._wall(),
-                    margin=self.settings.token_refresh_margin_seconds,
-                )
-            except TokenReplyError as exc:
-                raise self._transport.protocol_error(
-                    str(exc), reply.raw, reply.status, "token"
-                ) from None
-
-    def _token_fallback_url(self) -> str | None:
-        if self._token_url.rstrip("/").endswith(_AUTH_PATH):
-            return (
-                self._token_url.rstrip("/")[: -len(_AUTH_PATH)] + _TOKEN_FALLBACK_PATH
-            )
-        return None
+            return self._token_fetcher.fetch(record)
 
     def _require_credentials(self) -> None:
         self.settings.require("client_id")
