@@ -116,6 +116,22 @@ class HaierAPI:
         self._last_token = token
         return token
 
+    def ensure_token(self) -> bool:
+        """Make sure a usable token is held, fetching one only when none is; True when it fetched.
+
+        For health checks: a cached token answers at once, so probing does not cost a fetch per probe.
+        """
+        self._require_credentials()
+        fetched = False
+
+        def fetch() -> TokenInfo:
+            nonlocal fetched
+            fetched = True
+            return self._fetch_token()
+
+        self._last_token = self.token_store.get(fetch)
+        return fetched
+
     def check_stock(self, product_code: str, county_code: str, source: str = "JSH-B") -> StockResult:
         """Per-warehouse stock of one product for one county; an empty list is a real zero."""
         name = "check_stock"
