@@ -94,6 +94,9 @@ def build_config(instance_path: str) -> dict:
         # Catalogue
         "PRODUCTS_PER_PAGE": env_int("PRODUCTS_PER_PAGE", 50),
         "LOW_STOCK_THRESHOLD": env_int("LOW_STOCK_THRESHOLD", 5),
+        # Stock ledger: the largest quantity one lock, release or adjust may move; log page size.
+        "STOCK_MAX_QUANTITY": env_int("STOCK_MAX_QUANTITY", 100_000),
+        "STOCK_LOGS_PER_PAGE": env_int("STOCK_LOGS_PER_PAGE", 50),
         "DEFAULT_COUNTY_CODE": env_str("DEFAULT_COUNTY_CODE", "370212"),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -9,7 +9,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from dashboard.extensions import db
 from dashboard.models.product import Product
@@ -108,3 +108,12 @@ def _refuse_update(mapper, connection, target) -> None:
 @event.listens_for(InventoryLog, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:
     raise AppendOnlyViolation("inventory_logs rows are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_update_or_delete(state: ORMExecuteState) -> None:
+    # update(InventoryLog) / delete(InventoryLog) bypass the mapper events above; the database triggers
+    # (migration 0002_stock) catch raw SQL as well.
+    table = getattr(state.statement, "table", None)
+    if (state.is_update or state.is_delete) and getattr(table, "name", None) == InventoryLog.__tablename__:
+        raise AppendOnlyViolation("inventory_logs rows are append-only")
