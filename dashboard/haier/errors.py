@@ -28,9 +28,7 @@ class HaierError(Exception):
 class HaierConfigError(HaierError, ValueError):
     """A setting is missing or unreadable; an administrator has to fix the configuration."""
 
-    def __init__(
-        self, message: str, *, setting: str, endpoint: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, setting: str, endpoint: str | None = None) -> None:
         super().__init__(message, endpoint=endpoint)
         self.setting = setting
 
@@ -38,9 +36,7 @@ class HaierConfigError(HaierError, ValueError):
 class HaierBadRequest(HaierError, ValueError):
     """Our own arguments are invalid; raised before any HTTP call is made."""
 
-    def __init__(
-        self, message: str, *, field: str | None = None, endpoint: str | None = None
-    ):
+    def __init__(self, message: str, *, field: str | None = None, endpoint: str | None = None):
         super().__init__(message, endpoint=endpoint)
         self.field = field
 
@@ -50,9 +46,7 @@ class HaierAuthError(HaierError):
 
     outcome = "auth_error"
 
-    def __init__(
-        self, message: str, *, status: int | None = None, endpoint: str | None = None
-    ):
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str | None = None):
         super().__init__(message, endpoint=endpoint)
         self.status = status
 
@@ -112,8 +106,6 @@ class HaierBusinessError(HaierError):
 
     outcome = "business_error"
 
-    def __init__(
-        self, message: str, *, status: int | None = None, endpoint: str | None = None
-    ):
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str | None = None):
         super().__init__(message, endpoint=endpoint)
         self.status = status

@@ -19,9 +19,7 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]+@")
 
 def mask_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Replace known secret values, JWTs, secret JSON fields and URL passwords with ``***``."""
-    for secret in sorted(
-        {s for s in secrets if s and len(s) >= 3}, key=len, reverse=True
-    ):
+    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = _JWT.sub(MASK, text)
     text = _SECRET_FIELDS.sub(rf'\1"{MASK}"', text)

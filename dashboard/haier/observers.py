@@ -49,9 +49,7 @@ class CallRecorder:
         product_code: str | None = None,
         county_code: str | None = None,
     ) -> None:
-        self.record = CallRecord(
-            endpoint, product_code=product_code, county_code=county_code
-        )
+        self.record = CallRecord(endpoint, product_code=product_code, county_code=county_code)
         self._observers = tuple(observers)
         self._clock = clock
         self._secrets = secrets
@@ -99,9 +97,7 @@ def _log(record: CallRecord) -> None:
     )
     if record.error:
         message += f": {record.error}"
-    level = (
-        logging.INFO if record.outcome in ("ok", "business_error") else logging.WARNING
-    )
+    level = logging.INFO if record.outcome in ("ok", "business_error") else logging.WARNING
     logger.log(
         level,
         message,

@@ -261,9 +261,7 @@ def _plain(value: Any) -> Any:
 def balance(row: dict) -> AccountBalance:
     amount = decimal(row, "payerAccountBalance")
     if amount is None:
-        raise Unreadable(
-            "'payerAccountBalance' is blank: the balance is unknown, not zero"
-        )
+        raise Unreadable("'payerAccountBalance' is blank: the balance is unknown, not zero")
     return AccountBalance(
         sale_group_code=text(row, "saleGroupCode"),
         sale_group_name=text(row, "saleGroupName"),

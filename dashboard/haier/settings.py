@@ -44,9 +44,7 @@ class HaierSettings:
         """
         base_url = _text(m, "HAIER_BASE_URL")
         if base_url is None:
-            raise HaierConfigError(
-                "HAIER_BASE_URL is not set", setting="HAIER_BASE_URL"
-            )
+            raise HaierConfigError("HAIER_BASE_URL is not set", setting="HAIER_BASE_URL")
         base_url = _http_url(base_url.rstrip("/"), "HAIER_BASE_URL")
         token_url = _text(m, "HAIER_TOKEN_URL") or f"{base_url}/oauth2/auth"
         scheme = (_text(m, "HAIER_AUTH_SCHEME") or "bare").lower()
@@ -81,19 +79,13 @@ class HaierSettings:
         """The value of a setting a call cannot do without, or a :class:`HaierConfigError`."""
         value = getattr(self, attribute)
         if not value:
-            name = (
-                "REDIS_URL"
-                if attribute == "redis_url"
-                else f"HAIER_{attribute.upper()}"
-            )
+            name = "REDIS_URL" if attribute == "redis_url" else f"HAIER_{attribute.upper()}"
             raise HaierConfigError(f"{name} is not set", setting=name)
         return value
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(
-            getattr(self, f) for f in sorted(_SECRET_FIELDS) if getattr(self, f)
-        )
+        return tuple(getattr(self, f) for f in sorted(_SECRET_FIELDS) if getattr(self, f))
 
     def __repr__(self) -> str:
         parts = []
@@ -120,9 +112,7 @@ def _text(m: Mapping[str, Any], key: str) -> str | None:
 def _http_url(value: str, key: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise HaierConfigError(
-            f"{key} is not an http(s) URL: {mask_url(value)!r}", setting=key
-        )
+        raise HaierConfigError(f"{key} is not an http(s) URL: {mask_url(value)!r}", setting=key)
     return value
 
 

@@ -58,9 +58,7 @@ def token_from_reply(body: Any, *, now: float, margin: float) -> TokenInfo:
         None,
     )
     if token is None:
-        raise TokenReplyError(
-            "token reply has no access_token/token/data.access_token/data.token"
-        )
+        raise TokenReplyError("token reply has no access_token/token/data.access_token/data.token")
     token = token.strip()
     expires_at = now + _expires_in(body.get("expires_in", data.get("expires_in")))
     exp = _jwt_exp(token)
@@ -80,9 +78,7 @@ def _expires_in(value: Any) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise TokenReplyError(
-            f"token reply has an unreadable expires_in: {value!r}"
-        ) from None
+        raise TokenReplyError(f"token reply has an unreadable expires_in: {value!r}") from None
     if seconds <= 0:
         raise TokenReplyError(f"token reply has a non-positive expires_in: {value!r}")
     return seconds
@@ -94,20 +90,14 @@ def _jwt_exp(token: str) -> float | None:
     except jwt.PyJWTError:
         return None  # not a JWT we can read: rely on expires_in alone
     exp = claims.get("exp")
-    return (
-        float(exp)
-        if isinstance(exp, int | float) and not isinstance(exp, bool)
-        else None
-    )
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
 
 
 Fetch = Callable[[], TokenInfo]
 
 
 class TokenStore(Protocol):
-    def get(
-        self, fetch: Fetch, *, stale: str | None = None, force: bool = False
-    ) -> str: ...
+    def get(self, fetch: Fetch, *, stale: str | None = None, force: bool = False) -> str: ...
 
 
 class LocalTokenStore:
@@ -119,13 +109,9 @@ class LocalTokenStore:
         self._info: TokenInfo | None = None
 
     def _usable(self, info: TokenInfo | None, stale: str | None) -> bool:
-        return (
-            info is not None and info.token != stale and self._wall() < info.refresh_at
-        )
+        return info is not None and info.token != stale and self._wall() < info.refresh_at
 
-    def get(
-        self, fetch: Fetch, *, stale: str | None = None, force: bool = False
-    ) -> str:
+    def get(self, fetch: Fetch, *, stale: str | None = None, force: bool = False) -> str:
         """A fresh token. ``stale`` is one Haier just refused (401): never return it again."""
         info = self._info
         if not force and self._usable(info, stale):
@@ -137,17 +123,10 @@ class LocalTokenStore:
             try:
                 new = fetch()
             except HaierError as exc:
-                if (
-                    force
-                    or info is None
-                    or info.token == stale
-                    or self._wall() >= info.expires_at
-                ):
+                if force or info is None or info.token == stale or self._wall() >= info.expires_at:
                     raise
                 # Inside the refresh margin the old token is still valid: keep serving it.
-                logger.warning(
-                    "haier token refresh failed, old token still valid: %s", exc
-                )
+                logger.warning("haier token refresh failed, old token still valid: %s", exc)
                 return info.token
             self._info = new
             return new.token
@@ -180,12 +159,8 @@ class RedisTokenStore:
         self._wait_timeout = wait_timeout
         self._local = LocalTokenStore(wall_clock=wall_clock)
 
-    def get(
-        self, fetch: Fetch, *, stale: str | None = None, force: bool = False
-    ) -> str:
-        return self._local.get(
-            lambda: self._shared(fetch, stale, force), stale=stale, force=force
-        )
+    def get(self, fetch: Fetch, *, stale: str | None = None, force: bool = False) -> str:
+        return self._local.get(lambda: self._shared(fetch, stale, force), stale=stale, force=force)
 
     def _shared(self, fetch: Fetch, stale: str | None, force: bool) -> TokenInfo:
         import redis
@@ -240,9 +215,7 @@ _shared: dict[tuple, TokenStore] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_token_store(
-    token_url: str, client_id: str | None, redis_url: str | None
-) -> TokenStore:
+def shared_token_store(token_url: str, client_id: str | None, redis_url: str | None) -> TokenStore:
     """The process-wide store for (token URL, client id): every HaierAPI with them shares one token."""
     key = (token_url, client_id or "", redis_url or "")
     with _shared_lock:
@@ -252,9 +225,7 @@ def shared_token_store(
         return store
 
 
-def _build_store(
-    token_url: str, client_id: str | None, redis_url: str | None
-) -> TokenStore:
+def _build_store(token_url: str, client_id: str | None, redis_url: str | None) -> TokenStore:
     if not redis_url:
         return LocalTokenStore()
     import redis

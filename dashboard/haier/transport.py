@@ -79,9 +79,7 @@ class Transport:
     def post(self, url: str, payload: dict, headers: dict, record: CallRecord) -> Reply:
         """POST until a non-retryable answer; return 2xx and 401 replies, raise for the rest."""
         endpoint = record.endpoint
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
-            "utf-8"
-        )
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -100,9 +98,7 @@ class Transport:
             )
             retry_after = None
             try:
-                response = self.session.post(
-                    url, data=body, headers=headers, timeout=timeout
-                )
+                response = self.session.post(url, data=body, headers=headers, timeout=timeout)
             except requests.Timeout:
                 reason, status = "timeout", None
             except requests.ConnectionError:
@@ -153,9 +149,7 @@ class Transport:
         delay = ceiling * (0.5 + 0.5 * self.jitter())
         return max(delay, retry_after) if retry_after is not None else delay
 
-    def _settle(
-        self, response: requests.Response, endpoint: str, attempts: int
-    ) -> Reply:
+    def _settle(self, response: requests.Response, endpoint: str, attempts: int) -> Reply:
         status = response.status_code
         raw = response.content
         if status == 401:
@@ -167,13 +161,9 @@ class Transport:
                 raise self.protocol_error(str(exc), raw, status, endpoint) from None
         message = self._error_message(raw) or f"HTTP {status}"
         if status == 400:
-            raise HaierBusinessError(
-                f"rejected by Haier (400): {message}", status=status, endpoint=endpoint
-            )
+            raise HaierBusinessError(f"rejected by Haier (400): {message}", status=status, endpoint=endpoint)
         if status == 403:
-            raise HaierAuthError(
-                f"forbidden (403): {message}", status=status, endpoint=endpoint
-            )
+            raise HaierAuthError(f"forbidden (403): {message}", status=status, endpoint=endpoint)
         if status >= 500:
             raise HaierUnavailable(
                 f"HTTP {status}: {message}",

@@ -153,9 +153,7 @@ class WarehouseStock:
             sec_code=d["sec_code"],
             stock=int(d["stock"]),
             grade=WarehouseGrade(d["grade"]) if d.get("grade") is not None else None,
-            promise=DeliveryPromise.from_dict(d["promise"])
-            if d.get("promise")
-            else None,
+            promise=DeliveryPromise.from_dict(d["promise"]) if d.get("promise") else None,
         )
 
     def sort_key(self) -> tuple:

@@ -44,11 +44,7 @@ def product_codes(values: object, endpoint: str) -> list[str]:
 
 
 def county_code(value: object, endpoint: str) -> str:
-    if (
-        not isinstance(value, str)
-        or not _COUNTY.fullmatch(value.strip())
-        or value.strip() == "000000"
-    ):
+    if not isinstance(value, str) or not _COUNTY.fullmatch(value.strip()) or value.strip() == "000000":
         raise HaierBadRequest(
             f"county_code must be a 6-digit GB/T 2260 code, not {value!r}",
             field="county_code",

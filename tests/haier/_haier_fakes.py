@@ -21,16 +21,13 @@ CONFIG = {
     "HAIER_PASSWORD": PASSWORD,
     "HAIER_SELLER_PASSWORD": SELLER_PASSWORD,
 }
-STOCK_URL = (
-    f"{BASE}/yilihuo/jsh-service-stock-mall/api/page/stock/get-available-stock-open"
-)
+STOCK_URL = f"{BASE}/yilihuo/jsh-service-stock-mall/api/page/stock/get-available-stock-open"
 PRODUCTS_URL = (
     f"{BASE}/yilihuo/jsh-service-goods-mall-search/api/product-info/"
     "procurable-products-out/check-procurable-products"
 )
 PRICES_URL = (
-    f"{BASE}/yilihuo/jsh-service-goods-price/api/goods-price/price-daily-sales/"
-    "price-query/pt-out-list-price"
+    f"{BASE}/yilihuo/jsh-service-goods-price/api/goods-price/price-daily-sales/price-query/pt-out-list-price"
 )
 LOGISTICS_URL = (
     f"{BASE}/yilihuo/ylh-cloud-service-stock/api/page/stock/logistics/sass/"
@@ -64,14 +61,10 @@ class FakeClock:
 
 
 def make_jwt(exp: float, key: str = "k1") -> str:
-    return jwt.encode(
-        {"key": key, "extend": {"c": 1}, "exp": int(exp)}, "s" * 64, "HS512"
-    )
+    return jwt.encode({"key": key, "extend": {"c": 1}, "exp": int(exp)}, "s" * 64, "HS512")
 
 
-def make_client(
-    clock: FakeClock | None = None, records: list | None = None, **config
-) -> HaierAPI:
+def make_client(clock: FakeClock | None = None, records: list | None = None, **config) -> HaierAPI:
     clock = clock or FakeClock()
     settings = HaierSettings.from_mapping({**CONFIG, **config})
     return HaierAPI(

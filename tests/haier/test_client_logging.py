@@ -49,9 +49,7 @@ def test_one_structured_line_per_call(requests_mock, jwt_token, caplog):
     requests_mock.post(STOCK_URL, json=ok([ROW]))
     caplog.set_level(logging.INFO, logger="dashboard.haier")
     make_client().check_stock("GA0SZC00U", "110105")
-    lines = [
-        r for r in caplog.records if getattr(r, "haier_endpoint", None) == "check_stock"
-    ]
+    lines = [r for r in caplog.records if getattr(r, "haier_endpoint", None) == "check_stock"]
     assert len(lines) == 1
     line = lines[0]
     assert line.name == "dashboard.haier"
@@ -59,13 +57,8 @@ def test_one_structured_line_per_call(requests_mock, jwt_token, caplog):
     assert (line.haier_product_code, line.haier_county_code) == ("GA0SZC00U", "110105")
     assert line.haier_http_status == 200
     assert isinstance(line.haier_duration_ms, float)
-    assert (
-        "check_stock ok" in line.getMessage()
-        and "product=GA0SZC00U" in line.getMessage()
-    )
-    assert [
-        r.haier_endpoint for r in caplog.records if hasattr(r, "haier_endpoint")
-    ] == [
+    assert "check_stock ok" in line.getMessage() and "product=GA0SZC00U" in line.getMessage()
+    assert [r.haier_endpoint for r in caplog.records if hasattr(r, "haier_endpoint")] == [
         "token",
         "check_stock",
     ]
@@ -87,9 +80,7 @@ def test_observers_get_a_record_for_the_token_and_the_call(requests_mock, jwt_to
     assert call.duration_s >= 0
 
 
-def test_failing_observer_is_logged_and_the_call_still_succeeds(
-    requests_mock, jwt_token, caplog
-):
+def test_failing_observer_is_logged_and_the_call_still_succeeds(requests_mock, jwt_token, caplog):
     requests_mock.post(STOCK_URL, json=ok([ROW]))
     client = make_client()
 
@@ -113,9 +104,7 @@ def test_secrets_never_in_reprs():
         assert "***" in text or "HaierAPI" in text
 
 
-def test_secrets_masked_in_protocol_errors_and_their_log_line(
-    requests_mock, jwt_token, caplog
-):
+def test_secrets_masked_in_protocol_errors_and_their_log_line(requests_mock, jwt_token, caplog):
     # A gateway that echoes our request back in an error page.
     echo = (
         f'<html>bad {{"sellerPassword": "{SELLER_PASSWORD}", "Authorization": "{jwt_token}",'
@@ -145,9 +134,7 @@ def test_secrets_masked_in_business_and_auth_errors(requests_mock, jwt_token, ca
 
 def test_secrets_masked_when_unavailable_or_refused(requests_mock, caplog):
     caplog.set_level(logging.DEBUG)
-    requests_mock.post(
-        TOKEN_URL, exc=requests.exceptions.ConnectionError(f"boom {CLIENT_SECRET}")
-    )
+    requests_mock.post(TOKEN_URL, exc=requests.exceptions.ConnectionError(f"boom {CLIENT_SECRET}"))
     with pytest.raises(HaierUnavailable) as info:
         make_client().authenticate()
     requests_mock.post(TOKEN_URL, status_code=401, text=f"bad secret {CLIENT_SECRET}")
@@ -164,9 +151,7 @@ def test_secrets_masked_when_unavailable_or_refused(requests_mock, caplog):
         assert_clean(text)
 
 
-def test_init_app_builds_the_client_from_config_with_registered_observers(
-    requests_mock, jwt_token
-):
+def test_init_app_builds_the_client_from_config_with_registered_observers(requests_mock, jwt_token):
     app = Flask("t")
     app.config.update(
         HAIER_BASE_URL="https://haier.test",

@@ -189,9 +189,7 @@ def test_unreadable_envelope_is_a_protocol_error(requests_mock, body):
 
 @pytest.mark.parametrize("key", ["errorMsg", "msg", "error"])
 def test_business_error_message_from_each_key(requests_mock, key):
-    requests_mock.post(
-        STOCK_URL, json={"success": False, key: "价格未生效", "data": None}
-    )
+    requests_mock.post(STOCK_URL, json={"success": False, key: "价格未生效", "data": None})
     with pytest.raises(HaierBusinessError) as info:
         make_client().check_stock("GA0SZC00U", "110105")
     assert info.value.message == "价格未生效"
@@ -269,9 +267,7 @@ def test_product_not_purchasable_keeps_the_reason(requests_mock):
 
 
 def test_all_products_when_no_codes_given(requests_mock):
-    products = requests_mock.post(
-        PRODUCTS_URL, json=ok([PRODUCT, {**PRODUCT, "productCode": "B"}])
-    )
+    products = requests_mock.post(PRODUCTS_URL, json=ok([PRODUCT, {**PRODUCT, "productCode": "B"}]))
     assert [p.code for p in make_client().get_products()] == ["GA0SZC00U", "B"]
     assert "productCodes" not in products.last_request.json()
 
@@ -310,9 +306,7 @@ def test_45_codes_go_as_20_20_5_and_merge_by_product_code(requests_mock, reverse
 
 
 def test_duplicate_codes_are_asked_once_and_unknown_codes_are_absent(requests_mock):
-    products = requests_mock.post(
-        PRODUCTS_URL, json=echo_rows(lambda c: {**PRODUCT, "productCode": c})
-    )
+    products = requests_mock.post(PRODUCTS_URL, json=echo_rows(lambda c: {**PRODUCT, "productCode": c}))
     result = make_client().get_products(["A", "BX", "A", "C"])
     assert products.last_request.json()["productCodes"] == ["A", "BX", "C"]
     assert [p.code for p in result] == ["A", "C"]
@@ -420,9 +414,7 @@ def test_logistics_lists_and_optional_fields(requests_mock):
             }
         ),
     )
-    info = make_client().get_logistics_info(
-        "SO.20190106.000003", "SO.20190106.000003.F1", 42
-    )
+    info = make_client().get_logistics_info("SO.20190106.000003", "SO.20190106.000003.F1", 42)
     assert info == LogisticsInfo(
         order_code="SO.20190106.000003",
         unified=[{"time": "2025-11-20 10:00", "status": "已出库", "weight": "12.5"}],
@@ -498,6 +490,4 @@ def test_results_round_trip_through_json(requests_mock):
     ):
         stored = json.loads(json.dumps(value.to_dict()))
         assert type(value).from_dict(stored) == value
-    assert isinstance(
-        StockResult.from_dict(client.check_stock("A", "110105").to_dict()), StockResult
-    )
+    assert isinstance(StockResult.from_dict(client.check_stock("A", "110105").to_dict()), StockResult)

@@ -80,9 +80,7 @@ def test_timeouts_exhausted_are_unavailable_not_zero(requests_mock, token):
 
 def test_retry_after_is_honoured(requests_mock, token):
     clock, records = FakeClock(), []
-    requests_mock.post(
-        STOCK_URL, [{"status_code": 429, "headers": {"Retry-After": "7"}}, GOOD]
-    )
+    requests_mock.post(STOCK_URL, [{"status_code": 429, "headers": {"Retry-After": "7"}}, GOOD])
     make_client(clock, records).check_stock("GA0SZC00U", "110105")
     assert clock.sleeps == [7.0]
     assert records[-1].rate_limited == 1
@@ -90,9 +88,7 @@ def test_retry_after_is_honoured(requests_mock, token):
 
 def test_retry_after_beyond_the_deadline_gives_up_at_once(requests_mock, token):
     clock = FakeClock()
-    stock = requests_mock.post(
-        STOCK_URL, status_code=429, headers={"Retry-After": "120"}
-    )
+    stock = requests_mock.post(STOCK_URL, status_code=429, headers={"Retry-After": "120"})
     with pytest.raises(HaierUnavailable) as info:
         make_client(clock, HAIER_DEADLINE_SECONDS=60).check_stock("GA0SZC00U", "110105")
     assert stock.call_count == 1
@@ -122,17 +118,13 @@ def test_total_deadline_stops_retries_before_the_attempt_limit(requests_mock, to
 
 def test_read_timeout_is_cut_to_what_is_left_of_the_deadline(requests_mock, token):
     stock = requests_mock.post(STOCK_URL, json=ok([ROW]))
-    make_client(HAIER_READ_TIMEOUT=30, HAIER_DEADLINE_SECONDS=12).check_stock(
-        "GA0SZC00U", "110105"
-    )
+    make_client(HAIER_READ_TIMEOUT=30, HAIER_DEADLINE_SECONDS=12).check_stock("GA0SZC00U", "110105")
     assert stock.last_request.timeout == (5.0, 12.0)
 
 
 def test_timeouts_come_from_settings(requests_mock, token):
     stock = requests_mock.post(STOCK_URL, json=ok([ROW]))
-    make_client(HAIER_CONNECT_TIMEOUT=2, HAIER_READ_TIMEOUT=9).check_stock(
-        "GA0SZC00U", "110105"
-    )
+    make_client(HAIER_CONNECT_TIMEOUT=2, HAIER_READ_TIMEOUT=9).check_stock("GA0SZC00U", "110105")
     assert stock.last_request.timeout == (2.0, 9.0)
 
 
@@ -156,9 +148,7 @@ def test_timeouts_come_from_settings(requests_mock, token):
     ],
     ids=["500", "400", "403", "404", "success-false", "malformed"],
 )
-def test_non_retryable_answers_are_not_retried(
-    requests_mock, token, reply, error, outcome
-):
+def test_non_retryable_answers_are_not_retried(requests_mock, token, reply, error, outcome):
     clock, records = FakeClock(), []
     stock = requests_mock.post(STOCK_URL, **reply)
     with pytest.raises(error):
@@ -169,9 +159,7 @@ def test_non_retryable_answers_are_not_retried(
 
 
 def test_bad_request_message_is_kept(requests_mock, token):
-    requests_mock.post(
-        STOCK_URL, status_code=400, json={"success": False, "msg": "countyCode 无效"}
-    )
+    requests_mock.post(STOCK_URL, status_code=400, json={"success": False, "msg": "countyCode 无效"})
     with pytest.raises(HaierBusinessError, match="countyCode 无效") as info:
         make_client().check_stock("GA0SZC00U", "110105")
     assert info.value.status == 400

@@ -22,10 +22,7 @@ def test_defaults():
 
 @pytest.mark.parametrize("value", ["", "  ", None])
 def test_empty_supplier_code_does_not_erase_the_default(value):
-    assert (
-        HaierSettings.from_mapping({**BASE, "HAIER_SUPPLIER_CODE": value}).supplier_code
-        == "1001"
-    )
+    assert HaierSettings.from_mapping({**BASE, "HAIER_SUPPLIER_CODE": value}).supplier_code == "1001"
 
 
 def test_values_from_env_strings():

@@ -72,9 +72,7 @@ def test_bad_credentials_are_an_auth_error(requests_mock):
 
 
 def test_success_false_token_reply_is_an_auth_error(requests_mock):
-    requests_mock.post(
-        TOKEN_URL, json={"success": False, "errorMsg": "client disabled"}
-    )
+    requests_mock.post(TOKEN_URL, json={"success": False, "errorMsg": "client disabled"})
     with pytest.raises(HaierAuthError, match="client disabled"):
         make_client().authenticate()
 
@@ -89,9 +87,7 @@ def test_missing_credentials_fail_before_any_call(requests_mock):
 
 def test_expiry_is_the_earlier_of_expires_in_and_jwt_exp():
     jwt_exp = make_jwt(exp=1000 + 1800)
-    info = token_from_reply(
-        {"access_token": jwt_exp, "expires_in": 3600}, now=1000, margin=600
-    )
+    info = token_from_reply({"access_token": jwt_exp, "expires_in": 3600}, now=1000, margin=600)
     assert info.expires_at == 2800
     assert info.refresh_at == 2200
     info = token_from_reply({"access_token": "opaque"}, now=1000, margin=600)
@@ -187,9 +183,7 @@ def test_second_401_is_an_auth_error(requests_mock):
 @pytest.mark.parametrize("status", [404, 405])
 def test_oauth2_token_fallback_on_404_or_405(requests_mock, status):
     requests_mock.post(TOKEN_URL, status_code=status)
-    fallback = requests_mock.post(
-        f"{BASE}/oauth2/token", json={"access_token": "via-token"}
-    )
+    fallback = requests_mock.post(f"{BASE}/oauth2/token", json={"access_token": "via-token"})
     client = make_client()
     assert client.authenticate() == "via-token"
     assert client.authenticate() == "via-token"
@@ -204,9 +198,7 @@ def test_no_fallback_for_a_custom_token_url(requests_mock):
     assert requests_mock.call_count == 1
 
 
-@pytest.mark.parametrize(
-    ("scheme", "header"), [("bare", "tok-1"), ("bearer", "Bearer tok-1")]
-)
+@pytest.mark.parametrize(("scheme", "header"), [("bare", "tok-1"), ("bearer", "Bearer tok-1")])
 def test_auth_scheme_setting(requests_mock, scheme, header):
     mock_token(requests_mock)
     stock = requests_mock.post(STOCK_URL, json=ok([ROW]))
@@ -215,9 +207,7 @@ def test_auth_scheme_setting(requests_mock, scheme, header):
 
 
 def test_authenticate_forces_a_new_token(requests_mock):
-    token = requests_mock.post(
-        TOKEN_URL, [{"json": {"access_token": "a"}}, {"json": {"access_token": "b"}}]
-    )
+    token = requests_mock.post(TOKEN_URL, [{"json": {"access_token": "a"}}, {"json": {"access_token": "b"}}])
     client = make_client()
     assert [client.authenticate(), client.authenticate()] == ["a", "b"]
     assert token.call_count == 2
@@ -286,9 +276,7 @@ def test_a_stale_token_is_replaced_once_for_all_waiting_threads():
 
     def fetch():
         fetches.append(1)
-        return token_from_reply(
-            {"access_token": f"t{len(fetches)}"}, now=0.0, margin=600
-        )
+        return token_from_reply({"access_token": f"t{len(fetches)}"}, now=0.0, margin=600)
 
     first = store.get(fetch)
     # Several callers report the same refused token: only the first one fetches.
