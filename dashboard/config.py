@@ -129,6 +129,8 @@ def build_config(instance_path: str) -> dict:
         "SYNC_STOCK_INTERVAL_MINUTES": env_int("SYNC_STOCK_INTERVAL_MINUTES", 30),
         "SYNC_CATALOGUE_DAILY_AT": env_str("SYNC_CATALOGUE_DAILY_AT", "03:30"),
         "SYNC_CONCURRENCY": env_int("SYNC_CONCURRENCY", 16),
+        # A catalogue-wide sync whose heartbeat is older than this is taken to be dead (its lease expires).
+        "SYNC_LEASE_SECONDS": env_int("SYNC_LEASE_SECONDS", 30),
         # Monitoring
         "METRICS_TOKEN": env_str("METRICS_TOKEN"),
         "METRICS_ALLOWED_IPS": env_str("METRICS_ALLOWED_IPS", "127.0.0.1,::1"),
