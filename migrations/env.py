@@ -10,8 +10,9 @@ from alembic import context
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# disable_existing_loggers=False: running migrations in-process (tests, start-up upgrades) must not
+# silence the app's own loggers, e.g. the one structured line per Haier call on dashboard.haier.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
