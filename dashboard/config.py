@@ -128,6 +128,11 @@ def build_config(instance_path: str) -> dict:
         "SCHEDULER_ENABLED": env_bool("SCHEDULER_ENABLED", False),
         "SYNC_STOCK_INTERVAL_MINUTES": env_int("SYNC_STOCK_INTERVAL_MINUTES", 30),
         "SYNC_CATALOGUE_DAILY_AT": env_str("SYNC_CATALOGUE_DAILY_AT", "03:30"),
+        "SYNC_STOCK_SCHEDULED": env_bool("SYNC_STOCK_SCHEDULED", True),
+        "SYNC_CATALOGUE_SCHEDULED": env_bool("SYNC_CATALOGUE_SCHEDULED", True),
+        # A job's database lease; renewed every third of it while the job runs, taken over once it lapses.
+        "SCHEDULER_LEASE_SECONDS": env_int("SCHEDULER_LEASE_SECONDS", 90),
+        "SCHEDULER_MISFIRE_GRACE_SECONDS": env_int("SCHEDULER_MISFIRE_GRACE_SECONDS", 300),
         "SYNC_CONCURRENCY": env_int("SYNC_CONCURRENCY", 16),
         # A catalogue-wide sync whose heartbeat is older than this is taken to be dead (its lease expires).
         "SYNC_LEASE_SECONDS": env_int("SYNC_LEASE_SECONDS", 30),
