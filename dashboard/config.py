@@ -139,6 +139,13 @@ def build_config(instance_path: str) -> dict:
         # Monitoring
         "METRICS_TOKEN": env_str("METRICS_TOKEN"),
         "METRICS_ALLOWED_IPS": env_str("METRICS_ALLOWED_IPS", "127.0.0.1,::1"),
+        # prometheus-client reads this from the environment itself; kept here so /metrics knows to sum workers.
+        "PROMETHEUS_MULTIPROC_DIR": env_str("PROMETHEUS_MULTIPROC_DIR"),
+        "MONITORING_FLUSH_SECONDS": env_float("MONITORING_FLUSH_SECONDS", 5.0),
+        "MONITORING_RETENTION_HOURS": env_int("MONITORING_RETENTION_HOURS", 48),
+        "HEALTH_HAIER_PROBE_SECONDS": env_float("HEALTH_HAIER_PROBE_SECONDS", 45.0),
+        "HEALTH_HAIER_WAIT_SECONDS": env_float("HEALTH_HAIER_WAIT_SECONDS", 5.0),
+        "HEALTH_STOCK_SYNC_MAX_AGE_MINUTES": env_int("HEALTH_STOCK_SYNC_MAX_AGE_MINUTES", 90),
         "LOG_FORMAT": env_str("LOG_FORMAT", "text" if development else "json"),
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
     }
@@ -154,3 +161,5 @@ class TestConfig:
     SCHEDULER_ENABLED = False
     HAIER_USE_MOCK_DATA = True
     LOG_FORMAT = "text"
+    # No background flush threads outliving a test's database; tests flush explicitly.
+    MONITORING_FLUSH_SECONDS = 0

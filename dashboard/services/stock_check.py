@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard import metrics, regions
@@ -28,7 +29,8 @@ from dashboard.haier.errors import (
     HaierUnavailable,
 )
 from dashboard.haier.types import StockResult
-from dashboard.models import Product
+from dashboard.models import Product, RegionalStock
+from dashboard.services import catalogue
 from dashboard.services.regional_stock import last_known, record_regional_stock
 from dashboard.services.stock_check_types import (
     AddressNotResolved,
@@ -38,6 +40,7 @@ from dashboard.services.stock_check_types import (
     StockCheckInputError,
     StockCheckResult,
     place_label,
+    result_message,
 )
 from dashboard.timeutil import as_utc, utcnow
 
@@ -49,7 +52,12 @@ __all__ = [
     "LocationRequired",
     "StockCheckInputError",
     "StockCheckResult",
+    "Location",
     "check_haier_stock",
+    "county_location",
+    "find_product",
+    "product_by_code",
+    "regional_answer",
     "error_code",
     "stock_cache_key",
 ]
@@ -66,13 +74,6 @@ _ERROR_CODES: tuple[tuple[type[HaierError], str], ...] = (
     (HaierProtocolError, "haier_protocol_error"),
     (HaierConfigError, "haier_config_error"),
 )
-_STALE_REASONS = {
-    "haier_unavailable": "海尔接口暂时无法访问",
-    "haier_auth_failed": "海尔接口认证失败",
-    "haier_business_error": "海尔接口拒绝了查询",
-    "haier_protocol_error": "海尔接口返回了无法识别的数据",
-    "haier_config_error": "海尔接口配置不完整",
-}
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,42 @@ def check_haier_stock(
     return _finish(_result(product, location, quantity, answer, "live"))
 
 
+def product_by_code(code: str) -> Product | None:
+    """The local product with this Haier code (exact, as Haier spells it), or None."""
+    return db.session.execute(select(Product).where(Product.code == code.strip())).scalar_one_or_none()
+
+
+def find_product(text: str) -> Product | None:
+    """The product a typed text names without doubt: its code or model (any case), or the only search hit."""
+    text = text.strip()
+    if not text:
+        return None
+    lowered = text.lower()
+    exact = (
+        db.session.execute(
+            select(Product)
+            .where(or_(func.lower(Product.code) == lowered, func.lower(Product.model) == lowered))
+            .order_by(Product.id)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    if len(exact) == 1:
+        return exact[0]
+    hits = catalogue.search_products(catalogue.CatalogueFilter(q=text[: catalogue.MAX_SEARCH_LENGTH]), 2, 0)
+    return hits.items[0] if hits.total == 1 else None
+
+
+def regional_answer(row: RegionalStock) -> StockResult | None:
+    """The stored Haier answer of a regional stock row, or None when it cannot be read (logged)."""
+    try:
+        return StockResult.from_dict(row.result) if row.result else None
+    except (KeyError, TypeError, ValueError):
+        logger.warning("unreadable regional stock row", extra={"regional_stock_id": row.id})
+        return None
+
+
 def stock_cache_key(product_code: str, county_code: str) -> str:
     """The cache key of Haier's answer for one product and county (the app's CACHE_KEY_PREFIX is added)."""
     return f"haier-stock:{product_code}:{county_code}"
@@ -166,14 +203,15 @@ def _locate(address: str | None, county_code: str | None) -> Location:
     if (address is None) == (county_code is None):
         raise LocationRequired("请填写收货地址或选择区县（二选一）")
     if county_code is not None:
-        return _location_for_code(county_code)
+        return county_location(county_code)
     resolution = regions.resolve_address(address)
     if resolution.status != "resolved" or not resolution.county_code:
         raise AddressNotResolved(resolution)
     return Location(resolution.county_code, resolution.province, resolution.city, resolution.county)
 
 
-def _location_for_code(code: str) -> Location:
+def county_location(code: str) -> Location:
+    """The county with this code and its province/city names; InvalidCountyCode unless a real county."""
     if not _COUNTY_CODE.fullmatch(code):
         raise InvalidCountyCode("区县编码必须是 6 位数字", code)
     region = regions.get_region(code)
@@ -260,7 +298,9 @@ def _result(
         source=source,  # type: ignore[arg-type]
         checked_at=as_utc(answer.checked_at),
         age_seconds=age,
-        message=_message(location, quantity, answer.total, enough, source, error, age),
+        message=result_message(
+            location.label or location.county_code, quantity, answer.total, source, error, age
+        ),
         error=error,
         error_detail=error_detail,
     )
@@ -290,32 +330,6 @@ def _stale_or_raise(
 def _stored(product: Product, location: Location) -> StockResult | None:
     found = last_known(product.id, location.county_code)
     return found[0] if found else None
-
-
-def _message(
-    location: Location, quantity: int, total: int, enough: bool, source: str, error: str | None, age: int
-) -> str:
-    place = location.label or location.county_code
-    if source == "stale":
-        reason = _STALE_REASONS.get(error or "", "海尔接口查询失败")
-        return (
-            f"{reason}，以下是{_age_text(age)}前的库存（{place}共 {total} 台），仅供参考，不能作为下单依据。"
-        )
-    if enough:
-        return f"可以发货：{place}共有 {total} 台，满足 {quantity} 台的需求。"
-    if total == 0:
-        return f"{place}暂无库存。"
-    return f"库存不足：{place}只有 {total} 台，不够 {quantity} 台。"
-
-
-def _age_text(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} 秒"
-    if seconds < 3600:
-        return f"{seconds // 60} 分钟"
-    if seconds < 86400:
-        return f"{seconds // 3600} 小时"
-    return f"{seconds // 86400} 天"
 
 
 def _finish(result: StockCheckResult) -> StockCheckResult:

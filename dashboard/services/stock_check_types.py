@@ -147,3 +147,35 @@ class AddressNotResolved(StockCheckInputError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "status": self.status, "resolution": self.resolution.to_dict()}
+
+
+_STALE_REASONS = {
+    "haier_unavailable": "海尔接口暂时无法访问",
+    "haier_auth_failed": "海尔接口认证失败",
+    "haier_business_error": "海尔接口拒绝了查询",
+    "haier_protocol_error": "海尔接口返回了无法识别的数据",
+    "haier_config_error": "海尔接口配置不完整",
+}
+
+
+def result_message(place: str, quantity: int, total: int, source: str, error: str | None, age: int) -> str:
+    """The one-sentence Chinese answer shown with a result."""
+    if source == "stale":
+        reason = _STALE_REASONS.get(error or "", "海尔接口查询失败")
+        return f"{reason}，以下是{age_text(age)}前查到的库存（{place}共 {total} 台），仅供参考。"
+    if total >= quantity:
+        return f"可以发货：{place}共有 {total} 台，满足 {quantity} 台的需求。"
+    if total == 0:
+        return f"{place}暂无库存。"
+    return f"库存不足：{place}只有 {total} 台，不够 {quantity} 台。"
+
+
+def age_text(seconds: int) -> str:
+    """An age in the largest whole unit: "45 秒", "10 分钟", "3 小时", "2 天"."""
+    if seconds < 60:
+        return f"{seconds} 秒"
+    if seconds < 3600:
+        return f"{seconds // 60} 分钟"
+    if seconds < 86400:
+        return f"{seconds // 3600} 小时"
+    return f"{seconds // 86400} 天"
