@@ -75,10 +75,14 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.blueprints.main import bp as main_bp
     from dashboard.blueprints.products import bp as products_bp
     from dashboard.blueprints.regions import bp as regions_bp
+    from dashboard.blueprints.stock import bp as stock_bp
     from dashboard.blueprints.stock_check import bp as stock_check_bp
+    from dashboard.blueprints.stock_logs import bp as stock_logs_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(products_bp)
     app.register_blueprint(regions_bp)
     app.register_blueprint(stock_check_bp)
+    app.register_blueprint(stock_bp)
+    app.register_blueprint(stock_logs_bp)
