@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
 
     logging_setup.init_app(app)
     _init_extensions(app)
+    _init_monitoring(app)
     _register_blueprints(app)
 
     from dashboard import cli, errors, security, templating
@@ -70,9 +71,20 @@ def _init_extensions(app: Flask) -> None:
     init_haier(app)
 
 
+def _init_monitoring(app: Flask) -> None:
+    from dashboard import metrics
+    from dashboard.services import health, monitoring
+
+    metrics.init_app(app)
+    monitoring.init_app(app)
+    health.init_app(app)
+
+
 def _register_blueprints(app: Flask) -> None:
     from dashboard.blueprints.auth import bp as auth_bp
+    from dashboard.blueprints.health import bp as health_bp
     from dashboard.blueprints.main import bp as main_bp
+    from dashboard.blueprints.monitoring import bp as monitoring_bp
     from dashboard.blueprints.products import bp as products_bp
     from dashboard.blueprints.regions import bp as regions_bp
     from dashboard.blueprints.stock import bp as stock_bp
@@ -84,5 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(products_bp)
     app.register_blueprint(regions_bp)
     app.register_blueprint(stock_check_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(monitoring_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(stock_logs_bp)
