@@ -82,6 +82,7 @@ def _init_monitoring(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dashboard.blueprints.auth import bp as auth_bp
+    from dashboard.blueprints.haier_info import bp as haier_info_bp
     from dashboard.blueprints.health import bp as health_bp
     from dashboard.blueprints.main import bp as main_bp
     from dashboard.blueprints.monitoring import bp as monitoring_bp
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(products_bp)
     app.register_blueprint(regions_bp)
     app.register_blueprint(stock_check_bp)
+    app.register_blueprint(haier_info_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(stock_bp)
