@@ -35,6 +35,10 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+
+    from dashboard import scheduler
+
+    scheduler.init_app(app)  # last: a started scheduler may fire into a fully built app
     return app
 
 

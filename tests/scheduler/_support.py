@@ -47,7 +47,8 @@ def stand_in(func=record_sync_run, *, job_id: str = "stand_in", trigger=HALF_HOU
 
 
 def job_runs(job_id: str | None = None) -> list[JobRun]:
-    db.session.expire_all()
+    # End the session's transaction: on SQLite an open one keeps reading its old snapshot.
+    db.session.rollback()
     stmt = select(JobRun).order_by(JobRun.id)
     if job_id is not None:
         stmt = stmt.where(JobRun.job_id == job_id)
@@ -55,4 +56,5 @@ def job_runs(job_id: str | None = None) -> list[JobRun]:
 
 
 def sync_run_count() -> int:
+    db.session.rollback()
     return db.session.execute(select(func.count()).select_from(SyncRun)).scalar_one()
