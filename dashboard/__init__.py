@@ -85,6 +85,7 @@ def _init_monitoring(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from dashboard.blueprints.api import bp as api_bp
     from dashboard.blueprints.auth import bp as auth_bp
     from dashboard.blueprints.haier_info import bp as haier_info_bp
     from dashboard.blueprints.health import bp as health_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(regions_bp)
     app.register_blueprint(stock_check_bp)
     app.register_blueprint(haier_info_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(stock_bp)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from dashboard.blueprints.auth import views  # noqa: E402,F401
+from dashboard.blueprints.auth import profile, views  # noqa: E402,F401
