@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.blueprints.monitoring import bp as monitoring_bp
     from dashboard.blueprints.products import bp as products_bp
     from dashboard.blueprints.regions import bp as regions_bp
+    from dashboard.blueprints.scheduler import bp as scheduler_bp
     from dashboard.blueprints.stock import bp as stock_bp
     from dashboard.blueprints.stock_check import bp as stock_check_bp
     from dashboard.blueprints.stock_logs import bp as stock_logs_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(products_bp)
     app.register_blueprint(regions_bp)
+    app.register_blueprint(scheduler_bp)
     app.register_blueprint(stock_check_bp)
     app.register_blueprint(haier_info_bp)
     app.register_blueprint(api_bp)

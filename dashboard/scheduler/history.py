@@ -92,9 +92,20 @@ def _upsert_state(job_id: str, now: datetime, **values) -> None:
     raise RuntimeError(f"could not record the state of job {job_id}")
 
 
+def end_session_snapshot() -> None:
+    """Let the caller's session see what was just written on another connection.
+
+    On SQLite (WAL) a session's transaction keeps reading the snapshot it opened with (in a request: when
+    the user was loaded), so without this the page rendered after a change would show the old state. It
+    commits rather than rolls back so nothing the caller had pending is silently dropped.
+    """
+    db.session.commit()
+
+
 def set_paused(job_id: str, paused: bool, *, now: datetime | None = None) -> None:
     """Pause or resume a job for every process; it is checked each time the job fires."""
     _upsert_state(job_id, now or utcnow(), paused=paused)
+    end_session_snapshot()
 
 
 def note_run_requested(job_id: str, now: datetime) -> None:

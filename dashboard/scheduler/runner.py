@@ -202,6 +202,7 @@ class JobScheduler:
         )
         self._manual_threads = [t for t in self._manual_threads if t.is_alive()] + [thread]
         thread.start()
+        history.end_session_snapshot()
         logger.info(
             "job started by hand", extra={"job_id": job_id, "job_run_id": run_id, "user": requested_by}
         )
