@@ -13,107 +13,22 @@ from flask import jsonify
 
 from dashboard.blueprints.api import bp
 from dashboard.blueprints.api.auth import api_auth_required
-from dashboard.blueprints.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from dashboard.blueprints.api.openapi_ops import (
+    ERROR_TEXT,
+    IDEMPOTENCY,
+    PAGING,
+    operation,
+    path_param,
+    query,
+    ref,
+)
 from dashboard.blueprints.api.schemas import SCHEMAS
 from dashboard.models import Role
-
-ERROR_TEXT = {
-    400: "参数缺失或无效（如 `product_code参数必填`）、地址无法唯一确定（附候选）、CSRF 校验失败",
-    401: "未登录，或令牌无效、已撤销、所属用户已停用",
-    403: "角色权限不足",
-    404: "商品或锁定记录不存在",
-    409: "可用库存不足以锁定，锁定记录已释放，或请求编号冲突",
-    502: "海尔接口返回失败（附海尔的原因），或海尔认证失败",
-    503: "重试后海尔接口仍不可用，或海尔接口未配置",
-}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
-
-
-def _path(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "integer"},
-    }
-
-
-PAGING = [
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "页码（超出末页时返回空列表）"),
-    _query(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
-        f"每页条数，最多 {MAX_PER_PAGE}",
-    ),
-]
-IDEMPOTENCY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "description": "同一编号重复提交时返回第一次的结果（200，replayed=true），不会重复执行",
-    "schema": {"type": "string", "maxLength": 80},
-}
-
-
-def _operation(
-    summary: str,
-    role: Role,
-    data: dict[str, Any],
-    *,
-    errors: tuple[int, ...],
-    parameters: list[dict[str, Any]] | None = None,
-    body: str | None = None,
-    paged: bool = False,
-    created: bool = False,
-    tag: str,
-    description: str = "",
-) -> dict[str, Any]:
-    envelope: dict[str, Any] = {
-        "type": "object",
-        "required": ["success", "data"],
-        "properties": {"success": {"type": "boolean", "enum": [True]}, "data": data},
-    }
-    if paged:
-        envelope["properties"]["meta"] = _ref("PageMeta")
-        envelope["required"].append("meta")
-    ok = {"description": "成功", "content": {"application/json": {"schema": envelope}}}
-    responses: dict[str, Any] = (
-        {"201": ok, "200": {**ok, "description": "重复提交，返回第一次的结果"}} if created else {"200": ok}
-    )
-    for status in sorted({401, 403, *errors}):
-        responses[str(status)] = {"$ref": f"#/components/responses/Error{status}"}
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "description": (description + "\n\n" if description else "")
-        + f"所需角色：{role.value}（{role.label}）及以上。",
-        "tags": [tag],
-        "x-required-role": role.value,
-        "parameters": parameters or [],
-        "responses": responses,
-    }
-    if body:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {"schema": _ref(body)},
-                "application/x-www-form-urlencoded": {"schema": _ref(body)},
-            },
-        }
-    return operation
-
 
 PATHS: dict[str, dict[str, Any]] = {
     "/api/openapi.json": {
         "get": {
-            **_operation("本文档（OpenAPI 3）", Role.VIEWER, {"type": "object"}, errors=(), tag="meta"),
+            **operation("本文档（OpenAPI 3）", Role.VIEWER, {"type": "object"}, errors=(), tag="meta"),
             "responses": {
                 "200": {"description": "OpenAPI 文档本身（不带信封）", "content": {"application/json": {}}},
                 "401": {"$ref": "#/components/responses/Error401"},
@@ -121,54 +36,50 @@ PATHS: dict[str, dict[str, Any]] = {
         }
     },
     "/api/haier/stock/": {
-        "get": _operation(
+        "get": operation(
             "实时查询海尔库存（按区县编码或地址）",
             Role.VIEWER,
-            _ref("StockCheckResult"),
+            ref("StockCheckResult"),
             errors=(400, 404, 502, 503),
             tag="haier",
             description="`county_code` 与 `address` 二选一。地址无法唯一确定时返回 400，`error.candidates` 列出候选。"
             "海尔失败但有上次结果时返回 200，`data.source` 为 `stale`，`data.error` 说明原因，且默认 `available` 为 false。",
             parameters=[
-                _query(
-                    "product_code", {"type": "string", "maxLength": 32}, "商品编码（必填）", required=True
-                ),
-                _query("county_code", {"type": "string", "pattern": "^[0-9]{6}$"}, "区县编码（GB/T 2260）"),
-                _query(
-                    "address", {"type": "string", "maxLength": 200}, "收货地址，如 北京市朝阳区建国路88号"
-                ),
-                _query(
+                query("product_code", {"type": "string", "maxLength": 32}, "商品编码（必填）", required=True),
+                query("county_code", {"type": "string", "pattern": "^[0-9]{6}$"}, "区县编码（GB/T 2260）"),
+                query("address", {"type": "string", "maxLength": 200}, "收货地址，如 北京市朝阳区建国路88号"),
+                query(
                     "quantity", {"type": "integer", "minimum": 1, "maximum": 9999, "default": 1}, "需求数量"
                 ),
-                _query("refresh", {"type": "string", "enum": ["0", "1"], "default": "0"}, "1 = 跳过缓存"),
+                query("refresh", {"type": "string", "enum": ["0", "1"], "default": "0"}, "1 = 跳过缓存"),
             ],
         )
     },
     "/api/haier/balance/": {
-        "get": _operation(
+        "get": operation(
             "海尔账户余额（按销售组织）",
             Role.ADMIN,
-            {"type": "array", "items": _ref("AccountBalance")},
+            {"type": "array", "items": ref("AccountBalance")},
             errors=(502, 503),
             tag="haier",
         )
     },
     "/api/products/": {
-        "get": _operation(
+        "get": operation(
             "商品列表（筛选与商品目录页相同）",
             Role.VIEWER,
-            {"type": "array", "items": _ref("Product")},
+            {"type": "array", "items": ref("Product")},
             errors=(400,),
             paged=True,
             tag="products",
             parameters=[
-                _query("q", {"type": "string", "maxLength": 100}, "搜索编码、型号、名称"),
-                _query("group", {"type": "string"}, "产品组"),
-                _query("brand", {"type": "string"}, "品牌"),
-                _query("category", {"type": "string"}, "品类"),
-                _query("sale", {"type": "string", "enum": ["1", "0"]}, "可采状态"),
-                _query("stock", {"type": "string", "enum": ["out", "low", "in"]}, "库存状态"),
-                _query(
+                query("q", {"type": "string", "maxLength": 100}, "搜索编码、型号、名称"),
+                query("group", {"type": "string"}, "产品组"),
+                query("brand", {"type": "string"}, "品牌"),
+                query("category", {"type": "string"}, "品类"),
+                query("sale", {"type": "string", "enum": ["1", "0"]}, "可采状态"),
+                query("stock", {"type": "string", "enum": ["out", "low", "in"]}, "库存状态"),
+                query(
                     "sort",
                     {
                         "type": "string",
@@ -187,90 +98,88 @@ PATHS: dict[str, dict[str, Any]] = {
                     },
                     "排序字段",
                 ),
-                _query(
-                    "direction", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}, "排序方向"
-                ),
+                query("direction", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}, "排序方向"),
                 *PAGING,
             ],
         )
     },
     "/api/stock-logs/": {
-        "get": _operation(
+        "get": operation(
             "库存日志（筛选与库存日志页相同），新的在前",
             Role.VIEWER,
-            {"type": "array", "items": _ref("StockLog")},
+            {"type": "array", "items": ref("StockLog")},
             errors=(400,),
             paged=True,
             tag="stock",
             parameters=[
-                _query("q", {"type": "string", "maxLength": 100}, "商品编码、型号或名称"),
-                _query("product_id", {"type": "integer"}, "商品 ID"),
-                _query("operator", {"type": "string", "maxLength": 100}, "操作人（包含）"),
-                _query(
+                query("q", {"type": "string", "maxLength": 100}, "商品编码、型号或名称"),
+                query("product_id", {"type": "integer"}, "商品 ID"),
+                query("operator", {"type": "string", "maxLength": 100}, "操作人（包含）"),
+                query(
                     "change_type",
                     {"type": "string", "enum": ["lock", "release", "adjust", "sync"]},
                     "变动类型",
                 ),
-                _query("source", {"type": "string", "enum": ["web", "api", "cli", "scheduler"]}, "来源"),
-                _query("date_from", {"type": "string", "format": "date"}, "开始日期（北京时间，含）"),
-                _query("date_to", {"type": "string", "format": "date"}, "结束日期（北京时间，含）"),
+                query("source", {"type": "string", "enum": ["web", "api", "cli", "scheduler"]}, "来源"),
+                query("date_from", {"type": "string", "format": "date"}, "开始日期（北京时间，含）"),
+                query("date_to", {"type": "string", "format": "date"}, "结束日期（北京时间，含）"),
                 *PAGING,
             ],
         )
     },
     "/api/products/{product_id}/sync-haier-stock/": {
-        "post": _operation(
+        "post": operation(
             "从海尔同步单个商品的库存",
             Role.OPERATOR,
-            _ref("ProductSyncResult"),
+            ref("ProductSyncResult"),
             errors=(400, 404, 502, 503),
             tag="products",
-            parameters=[_path("product_id", "商品 ID")],
+            parameters=[path_param("product_id", "商品 ID")],
             body="SyncRequest",
             description="浏览器会话调用时须带 `X-CSRFToken` 头；令牌调用不需要。",
         )
     },
     "/api/products/{product_id}/lock/": {
-        "post": _operation(
+        "post": operation(
             "锁定商品库存",
             Role.OPERATOR,
-            _ref("StockChange"),
+            ref("StockChange"),
             errors=(400, 404, 409),
             created=True,
             tag="stock",
-            parameters=[_path("product_id", "商品 ID"), IDEMPOTENCY],
+            parameters=[path_param("product_id", "商品 ID"), IDEMPOTENCY],
             body="LockRequest",
             description="可用库存不足时返回 409 `insufficient_stock`。",
         )
     },
     "/api/reservations/{reservation_id}/release/": {
-        "post": _operation(
+        "post": operation(
             "释放锁定记录（全部或部分）",
             Role.OPERATOR,
-            _ref("StockChange"),
+            ref("StockChange"),
             errors=(400, 404, 409),
             created=True,
             tag="stock",
-            parameters=[_path("reservation_id", "锁定记录 ID"), IDEMPOTENCY],
+            parameters=[path_param("reservation_id", "锁定记录 ID"), IDEMPOTENCY],
             body="ReleaseRequest",
         )
     },
     # Served by the regions blueprint (address widget); it accepts the browser session only, not API tokens.
     "/api/regions/resolve": {
         "get": {
-            **_operation(
+            **operation(
                 "地址解析为区县编码",
                 Role.VIEWER,
-                _ref("Resolution"),
+                ref("Resolution"),
                 errors=(400,),
                 tag="regions",
                 description="`address` 或 `province`/`city`/`county` 之一。只有解析到区县时返回 200；"
                 "有歧义、不完整或无法识别时返回 400，`error.candidates` 列出候选。",
                 parameters=[
-                    _query("address", {"type": "string", "maxLength": 200}, "地址全文"),
-                    _query("province", {"type": "string"}, "省"),
-                    _query("city", {"type": "string"}, "市"),
-                    _query("county", {"type": "string"}, "区县"),
+                    query("address", {"type": "string", "maxLength": 200}, "地址全文"),
+                    query("province", {"type": "string"}, "省"),
+                    query("city", {"type": "string"}, "市"),
+                    query("county", {"type": "string"}, "区县"),
                 ],
             ),
             "security": [{"sessionCookie": []}],
@@ -278,10 +187,10 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/regions/provinces": {
         "get": {
-            **_operation(
+            **operation(
                 "省级行政区列表",
                 Role.VIEWER,
-                {"type": "array", "items": _ref("Region")},
+                {"type": "array", "items": ref("Region")},
                 errors=(),
                 tag="regions",
             ),
@@ -290,10 +199,10 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/regions/{code}/children": {
         "get": {
-            **_operation(
+            **operation(
                 "下级行政区列表",
                 Role.VIEWER,
-                {"type": "array", "items": _ref("Region")},
+                {"type": "array", "items": ref("Region")},
                 errors=(404,),
                 tag="regions",
                 parameters=[
@@ -336,7 +245,7 @@ def build_spec() -> dict[str, Any]:
             "responses": {
                 f"Error{status}": {
                     "description": text,
-                    "content": {"application/json": {"schema": _ref("ErrorEnvelope")}},
+                    "content": {"application/json": {"schema": ref("ErrorEnvelope")}},
                 }
                 for status, text in ERROR_TEXT.items()
             },

@@ -36,6 +36,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "message": {**_STR, "description": "中文说明"},
                     "field": {**_STR, "description": "出错的参数（参数错误时）"},
                     "candidates": {"type": "array", "items": _ref("Candidate"), "description": "地址候选"},
+                    "address_status": {
+                        "type": "string",
+                        "enum": ["ambiguous", "incomplete", "unresolved"],
+                        "description": "地址解析状态",
+                    },
+                    "resolution": _ref("Resolution"),
+                    "required_role": {"type": "string", "enum": ["viewer", "operator", "admin"]},
+                    "haier_message": {**_STR, "description": "海尔返回的原因"},
+                    "reason": {**_STR, "description": "海尔不可用的原因（timeout、5xx …）"},
+                    "requested": {**_INT, "description": "要锁定的数量（库存不足时）"},
+                    "available": {**_INT, "description": "当前可用库存（库存不足时）"},
+                    "product_code": _STR,
+                    "product_id": _INT,
                 },
                 ["code", "message"],
             ),
@@ -137,7 +150,40 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "replayed": _BOOL,
         }
     ),
-    "ProductSyncResult": {"type": "object", "description": "单个商品的同步结果"},
+    "ProductSyncResult": _obj(
+        {
+            "product_id": _INT,
+            "product_code": _STR,
+            "kind": {"type": "string", "enum": ["stock"]},
+            "changed": {**_BOOL, "description": "本地库存是否有变化"},
+            "changes": {
+                "type": "array",
+                "items": _obj({"code": _STR, "field": _STR, "before": {}, "after": {}}),
+            },
+            "county_code": _STR,
+            "stock_result": {
+                **_obj(
+                    {
+                        "product_code": _STR,
+                        "county_code": _STR,
+                        "warehouses": {"type": "array", "items": _ref("WarehouseRow")},
+                        "total": _INT,
+                        "checked_at": _TIME,
+                    }
+                ),
+                "nullable": True,
+                "description": "海尔的分仓库存原始结果",
+            },
+        }
+    ),
+    "WarehouseRow": _obj(
+        {
+            "sec_code": _STR,
+            "stock": _INT,
+            "grade": {"type": "string", "enum": ["0", "1"], "nullable": True},
+            "promise": {**_ref("DeliveryPromise"), "nullable": True},
+        }
+    ),
     "SyncRequest": _obj({"county_code": {"type": "string", "pattern": "^[0-9]{6}$"}}),
     "LockRequest": _obj(
         {

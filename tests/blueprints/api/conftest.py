@@ -51,3 +51,44 @@ def token_for(app, make_user):
 def api(app):
     """A test client without a session (for token calls)."""
     return app.test_client()
+
+
+def _check_schema(value, schema: dict, components: dict, where: str) -> None:
+    """A small structural check: documented types, required keys, and no undocumented keys."""
+    if "$ref" in schema:
+        schema = components["schemas"][schema["$ref"].rsplit("/", 1)[1]] | {
+            k: v for k, v in schema.items() if k != "$ref"
+        }
+    if value is None:
+        assert schema.get("nullable") or not schema.get("type"), f"{where}: null not documented"
+        return
+    kind = schema.get("type")
+    if kind == "object" and "properties" in schema:
+        assert isinstance(value, dict), where
+        assert set(value) <= set(schema["properties"]), (
+            f"{where}: undocumented {set(value) - set(schema['properties'])}"
+        )
+        assert set(schema.get("required", [])) <= set(value), f"{where}: missing required keys"
+        for key, item in value.items():
+            _check_schema(item, schema["properties"][key], components, f"{where}.{key}")
+    elif kind == "array":
+        assert isinstance(value, list), where
+        for index, item in enumerate(value):
+            _check_schema(item, schema.get("items", {}), components, f"{where}[{index}]")
+    elif kind:
+        expected = {"string": str, "integer": int, "boolean": bool, "number": (int, float)}[kind]
+        assert isinstance(value, expected) and not (kind == "integer" and isinstance(value, bool)), where
+        if "enum" in schema:
+            assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+
+
+def assert_matches_spec(response, path: str, method: str = "get") -> None:
+    """The response body has the shape /api/openapi.json documents for this operation and status."""
+    from dashboard.blueprints.api.openapi import build_spec
+
+    spec = build_spec()
+    documented = spec["paths"][path][method]["responses"][str(response.status_code)]
+    if "$ref" in documented:
+        documented = spec["components"]["responses"][documented["$ref"].rsplit("/", 1)[1]]
+    schema = documented["content"]["application/json"]["schema"]
+    _check_schema(response.get_json(), schema, spec["components"], f"{method.upper()} {path}")

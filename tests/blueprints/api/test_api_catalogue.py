@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.models import Source
 from dashboard.services import inventory
-from tests.blueprints.api.conftest import assert_error, assert_ok, bearer
+from tests.blueprints.api.conftest import assert_error, assert_matches_spec, assert_ok, bearer
 from tests.factories import make_product, make_products
 
 
@@ -21,6 +21,7 @@ def test_products_are_paged_with_meta(api, viewer_headers):
     make_products(120)
     response = api.get("/api/products/?per_page=50&page=2", headers=viewer_headers)
     data = assert_ok(response)
+    assert_matches_spec(response, "/api/products/")
     assert [p["code"] for p in data][:2] == ["T00050", "T00051"] and len(data) == 50
     assert response.get_json()["meta"] == {"page": 2, "per_page": 50, "total": 120, "pages": 3}
 
@@ -98,6 +99,7 @@ def test_stock_logs_newest_first_with_product_code(api, viewer_headers):
     _ledger_history()
     response = api.get("/api/stock-logs/", headers=viewer_headers)
     data = assert_ok(response)
+    assert_matches_spec(response, "/api/stock-logs/")
     assert [(row["product_code"], row["change_type"]) for row in data] == [
         ("WASHER1", "adjust"),
         ("FRIDGE1", "lock"),

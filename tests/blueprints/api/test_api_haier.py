@@ -8,7 +8,7 @@ from dashboard.extensions import db
 from dashboard.haier.sandbox import get_sandbox_state
 from dashboard.models import InventoryLog, Product
 from tests._stock_check_support import CHAOYANG, expected_total, pick_code
-from tests.blueprints.api.conftest import assert_error, assert_ok, bearer
+from tests.blueprints.api.conftest import assert_error, assert_matches_spec, assert_ok, bearer
 from tests.conftest import haier_settings_for
 from tests.factories import make_product
 
@@ -46,7 +46,9 @@ def stock(api, headers, **params):
 
 
 def test_stock_by_county_code_is_the_services_result_in_the_envelope(api, viewer, sandbox, product):
-    data = assert_ok(stock(api, viewer, product_code=product.code, county_code=CHAOYANG, quantity=1))
+    response = stock(api, viewer, product_code=product.code, county_code=CHAOYANG, quantity=1)
+    data = assert_ok(response)
+    assert_matches_spec(response, "/api/haier/stock/")
     assert data["product_code"] == product.code and data["county_code"] == CHAOYANG
     assert data["total_stock"] == expected_total(sandbox, product.code) > 0
     assert data["available"] is True and data["source"] == "live"
@@ -113,9 +115,9 @@ def test_exactly_one_of_address_and_county_code(api, viewer, product, params):
 
 
 def test_ambiguous_address_is_a_400_with_candidates(api, viewer, state, product):
-    error = assert_error(
-        stock(api, viewer, product_code=product.code, address="朝阳区"), 400, "address_ambiguous"
-    )
+    response = stock(api, viewer, product_code=product.code, address="朝阳区")
+    error = assert_error(response, 400, "address_ambiguous")
+    assert_matches_spec(response, "/api/haier/stock/")
     assert error["address_status"] == "ambiguous"
     labels = [candidate["label"] for candidate in error["candidates"]]
     assert any("北京" in label for label in labels) and any("长春" in label for label in labels)
@@ -136,6 +138,20 @@ def test_haier_unavailable_without_a_last_known_answer_is_a_503(api, viewer, sta
         stock(api, viewer, product_code=product.code, county_code=CHAOYANG), 503, "haier_unavailable"
     )
     assert "稍后" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "fault, status, code",
+    [
+        ("500", 503, "haier_unavailable"),
+        ("429", 503, "haier_unavailable"),
+        ("drop", 503, "haier_unavailable"),
+        ("malformed", 502, "haier_protocol_error"),
+    ],
+)
+def test_each_haier_failure_has_its_status(api, viewer, state, product, fault, status, code):
+    state.set_fault(fault, rate=1.0, endpoints=["stock"])
+    assert_error(stock(api, viewer, product_code=product.code, county_code=CHAOYANG), status, code)
 
 
 def test_haier_unavailable_with_a_last_known_answer_is_a_stale_result(api, viewer, state, product):
@@ -173,7 +189,9 @@ def test_error_bodies_never_carry_secrets_or_tracebacks(api, viewer, state, prod
 
 
 def test_balance_for_admins_lists_each_sales_organisation(api, token_for):
-    data = assert_ok(api.get("/api/haier/balance/", headers=bearer(token_for("admin"))))
+    response = api.get("/api/haier/balance/", headers=bearer(token_for("admin")))
+    data = assert_ok(response)
+    assert_matches_spec(response, "/api/haier/balance/")
     assert data and {"sale_group_code", "sale_group_name", "balance"} <= set(data[0])
     assert isinstance(data[0]["balance"], str)
 
@@ -197,6 +215,7 @@ def test_sync_writes_haiers_figure_through_the_ledger(api, token_for, sandbox, p
         headers=bearer(token_for("operator", username="sync-bot")),
     )
     data = assert_ok(response)
+    assert_matches_spec(response, "/api/products/{product_id}/sync-haier-stock/", "post")
     total = expected_total(sandbox, product.code)
     assert data["changed"] is True and data["county_code"] == CHAOYANG
     assert data["changes"] == [{"code": product.code, "field": "stock", "before": 0, "after": total}]

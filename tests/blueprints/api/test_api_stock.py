@@ -7,7 +7,7 @@ import pytest
 from dashboard.extensions import db
 from dashboard.models import InventoryLog, Product
 from dashboard.services import inventory
-from tests.blueprints.api.conftest import assert_error, assert_ok, bearer
+from tests.blueprints.api.conftest import assert_error, assert_matches_spec, assert_ok, bearer
 from tests.factories import make_product
 
 
@@ -35,6 +35,7 @@ def test_lock_reserves_stock_and_names_the_token_owner(api, operator_headers, pr
         headers=operator_headers,
     )
     change = assert_ok(response, 201)
+    assert_matches_spec(response, "/api/products/{product_id}/lock/", "post")
     assert change["change_type"] == "lock" and change["quantity"] == -4 and change["replayed"] is False
     assert change["available_before"] == 10 and change["available_after"] == 6
     log = db.session.get(InventoryLog, change["log_id"])
@@ -58,6 +59,7 @@ def test_lock_beyond_available_is_a_409_and_changes_nothing(api, operator_header
         headers=operator_headers,
     )
     error = assert_error(response, 409, "insufficient_stock")
+    assert_matches_spec(response, "/api/products/{product_id}/lock/", "post")
     assert error["requested"] == 11 and error["available"] == 10
     assert _available(product.id) == 10
 
