@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.blueprints.stock import bp as stock_bp
     from dashboard.blueprints.stock_check import bp as stock_check_bp
     from dashboard.blueprints.stock_logs import bp as stock_logs_bp
+    from dashboard.blueprints.sync import bp as sync_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -108,5 +109,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(sync_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(stock_logs_bp)

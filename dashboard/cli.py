@@ -89,5 +89,9 @@ def create_admin() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from dashboard.cli_sync import demo_data, sync_haier_products
+
     app.cli.add_command(users_cli)
     app.cli.add_command(create_admin)
+    app.cli.add_command(sync_haier_products)
+    app.cli.add_command(demo_data)
