@@ -37,10 +37,14 @@ from dashboard.services.sync_runner import (
     RunTracker,
     SyncAlreadyRunning,
     SyncError,
+    describe_haier_error,
     open_run,
+    product_ids_for_codes,
     reap_abandoned_runs,
+    recent_runs,
     request_cancel,
     running_catalogue_wide_run,
+    running_runs,
 )
 from dashboard.services.sync_stock import InvalidSyncRequest, StockTarget, resolve_county, run_stock_sync
 
@@ -53,6 +57,11 @@ __all__ = [
     "SyncSummary",
     "cancel_sync",
     "create_sync_run",
+    "describe_haier_error",
+    "join_background_syncs",
+    "product_ids_for_codes",
+    "recent_runs",
+    "running_runs",
     "run_sync",
     "resolve_county",
     "running_catalogue_wide_run",

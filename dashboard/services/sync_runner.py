@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.extensions import db
@@ -90,10 +90,14 @@ def _run_owner_tag(run_id: int) -> str:
     return f"sync-run:{run_id}"
 
 
-def _run_from_lease(lease: SchedulerLease | None) -> SyncRun | None:
-    if lease is None or not lease.owner.startswith("sync-run:"):
+def _run_from_owner(owner: str) -> SyncRun | None:
+    if not owner.startswith("sync-run:"):
         return None
-    return db.session.get(SyncRun, int(lease.owner.split(":", 1)[1]))
+    return db.session.get(SyncRun, int(owner.split(":", 1)[1]))
+
+
+def _run_from_lease(lease: SchedulerLease | None) -> SyncRun | None:
+    return None if lease is None else _run_from_owner(lease.owner)
 
 
 def open_run(
@@ -131,26 +135,32 @@ def _take_lease(run: SyncRun, now: datetime) -> None:
     tag = _run_owner_tag(run.id)
     try:
         with db.session.begin_nested():
-            db.session.add(SchedulerLease(name=LEASE_NAME, owner=tag, acquired_at=now, expires_at=expires))
+            # Core insert: the identity map may hold the current lease row, which an ORM add would collide with.
+            db.session.execute(
+                insert(SchedulerLease).values(name=LEASE_NAME, owner=tag, acquired_at=now, expires_at=expires)
+            )
     except IntegrityError:
         held = db.session.get(SchedulerLease, LEASE_NAME, populate_existing=True)
         if held is None or held.expires_at > now:
             raise SyncAlreadyRunning(_run_from_lease(held)) from None
         # Expired: its holder stopped heart-beating. Take it over only if nobody else just did.
+        previous_owner = held.owner  # read now: the UPDATE below refreshes `held` in the identity map
         taken = db.session.execute(
             update(SchedulerLease)
-            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.owner == held.owner)
+            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.owner == previous_owner)
             .where(SchedulerLease.expires_at <= now)
             .values(owner=tag, acquired_at=now, expires_at=expires)
         ).rowcount
         if taken != 1:
             raise SyncAlreadyRunning(_run_from_lease(db.session.get(SchedulerLease, LEASE_NAME))) from None
-        abandoned = _run_from_lease(held)
+        abandoned = _run_from_owner(previous_owner)
         if abandoned is not None and abandoned.status == SyncStatus.RUNNING.value:
             abandoned.status = SyncStatus.FAILED.value
             abandoned.finished_at = now
             abandoned.message = ABANDONED_MESSAGE
-        logger.warning("took over an expired catalogue-wide sync lease", extra={"previous_owner": held.owner})
+        logger.warning(
+            "took over an expired catalogue-wide sync lease", extra={"previous_owner": previous_owner}
+        )
 
 
 def running_catalogue_wide_run() -> SyncRun | None:
@@ -165,6 +175,7 @@ def running_catalogue_wide_run() -> SyncRun | None:
 def reap_abandoned_runs() -> int:
     """Mark runs whose heartbeat stopped (their process died) as failed; returns how many."""
     cutoff = utcnow() - timedelta(seconds=lease_seconds())
+    begin_write()
     count = db.session.execute(
         update(SyncRun)
         .where(SyncRun.status == SyncStatus.RUNNING.value, SyncRun.heartbeat_at < cutoff)
@@ -176,6 +187,7 @@ def reap_abandoned_runs() -> int:
 
 def request_cancel(run_id: int) -> bool:
     """Ask a running run to stop; False when it is not running."""
+    begin_write()
     count = db.session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id, SyncRun.status == SyncStatus.RUNNING.value)
@@ -294,4 +306,21 @@ class RunTracker:
 
 
 def recent_runs(limit: int = 50) -> list[SyncRun]:
+    """The newest runs first (runs whose process died are marked failed first)."""
+    reap_abandoned_runs()
     return list(db.session.execute(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)).scalars())
+
+
+def running_runs() -> list[SyncRun]:
+    stmt = select(SyncRun).where(SyncRun.status == SyncStatus.RUNNING.value).order_by(SyncRun.id.desc())
+    return list(db.session.execute(stmt).scalars())
+
+
+def product_ids_for_codes(codes: list[str]) -> dict[str, int]:
+    """Product ids by code, for linking a run's failed items to their products."""
+    if not codes:
+        return {}
+    from dashboard.models import Product
+
+    rows = db.session.execute(select(Product.code, Product.id).where(Product.code.in_(codes)))
+    return {code: product_id for code, product_id in rows}
