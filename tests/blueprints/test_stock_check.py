@@ -264,3 +264,21 @@ def test_product_page_shows_regional_stock_with_warehouses_and_promise(viewer, p
     assert "北京市 朝阳区" in section and "110105" in section
     assert re.search(r"H\w+（(本级仓|上级仓)）：\d+", section)
     assert "最快预计送达" in section
+
+
+def test_an_answer_leaves_the_form_alone_and_updates_recent_checks_out_of_band(viewer, product):
+    page = text(check(viewer, product.code))
+    assert 'id="stock-check-form"' not in page and 'id="stock-answer"' in page
+    assert 'id="recent-checks" hx-swap-oob="true"' in page
+
+
+def test_input_problems_tell_htmx_to_swap_the_whole_panel(viewer, product):
+    response = check(viewer, product.code, address="朝阳区")
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#stock-check" and response.headers["HX-Reswap"] == "outerHTML"
+
+
+def test_choosing_a_candidate_returns_the_panel_with_the_chosen_county(viewer, product):
+    page = text(check(viewer, product.code, address="北京市 朝阳区", county_code=CHAOYANG, panel="1"))
+    assert 'id="stock-check-form"' in page and 'name="county_code" value="110105"' in page
+    assert 'id="stock-answer"' in page

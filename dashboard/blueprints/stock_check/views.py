@@ -15,7 +15,7 @@ from dashboard.blueprints.stock_check.forms import StockCheckForm
 from dashboard.blueprints.stock_check.problems import HaierProblem, explain_haier_error, problem_for
 from dashboard.blueprints.stock_check.recent import recent_checks, remember_check
 from dashboard.haier.errors import HaierError
-from dashboard.htmx import render_page_or_fragment
+from dashboard.htmx import is_htmx_partial_request, render_page_or_fragment
 from dashboard.models import Product, Role
 from dashboard.security import role_required
 from dashboard.services import catalogue
@@ -44,7 +44,7 @@ def check():
             form.product_q.errors = [*form.product_q.errors, _product_problem(form)]
         if not form.location_given():
             form.address.errors = [*form.address.errors, "请填写收货地址"]
-        return _render(form, product, status=422)
+        return _render_invalid(form, product)
 
     county_code = (form.county_code.data or "").strip() or None
     try:
@@ -56,21 +56,21 @@ def check():
             refresh=bool(form.refresh.data),
         )
     except service.AddressNotResolved as unresolved:
-        return _render(form, product, status=422, unresolved=unresolved)
+        return _render_invalid(form, product, unresolved=unresolved)
     except service.StockCheckInputError as invalid:
         form.address.errors = [*form.address.errors, invalid.message]
-        return _render(form, product, status=422)
+        return _render_invalid(form, product)
     except HaierError as exc:
         problem = problem_for(exc)
         if problem is None:
             raise
-        return _render(form, product, problem=problem)
+        return _render_answer(form, product, problem=problem)
 
     remember_check(result)
     if not form.address.data:
         form.address.data = result.place_label
     form.county_code.data = result.county_code  # the widget shows the county this answer is for
-    return _render(form, product, result=result, problem=_stale_problem(result))
+    return _render_answer(form, product, result=result, problem=_stale_problem(result))
 
 
 @bp.get("/products")
@@ -136,3 +136,27 @@ def _render(form: StockCheckForm, product: Product | None, status: int = 200, **
     return render_page_or_fragment(
         "stock_check/index.html", "stock_check/_panel.html", status=status, **_context(form, product, **extra)
     )
+
+
+def _render_answer(form: StockCheckForm, product: Product | None, **extra):
+    """Only the answer (and, out of band, the recent checks): the form the user typed into stays as it is.
+
+    A choice made from outside the form (an address candidate) asks for the whole panel with panel=1,
+    so the address widget shows the county that was chosen.
+    """
+    if request.values.get("panel") == "1":
+        return _render(form, product, **extra)
+    return render_page_or_fragment(
+        "stock_check/index.html",
+        "stock_check/_answer.html",
+        **_context(form, product, recent_oob=True, **extra),
+    )
+
+
+def _render_invalid(form: StockCheckForm, product: Product | None, **extra):
+    """422 with the whole panel, errors shown; htmx is told to swap the panel, not the answer box."""
+    response = _render(form, product, status=422, **extra)
+    if is_htmx_partial_request():
+        response.headers["HX-Retarget"] = "#stock-check"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
