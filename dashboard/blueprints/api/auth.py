@@ -78,7 +78,7 @@ def api_auth_required(role: Role | str):
                 return _unauthorized()
             if not user.has_role(needed):
                 return api_error(
-                    "forbidden", f"需要{needed.label}或更高权限", 403, required_role=needed.value
+                    "forbidden", f"没有权限：需要{needed.label}或更高权限", 403, required_role=needed.value
                 )
             g.api_user = user
             return view(*args, **kwargs)

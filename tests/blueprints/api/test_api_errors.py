@@ -46,3 +46,8 @@ def test_wrong_method_is_a_405_envelope(api, token_for, method, path):
 def test_json_content_type_on_every_error(api):
     response = api.get("/api/products/")
     assert response.mimetype == "application/json"
+
+
+def test_messages_are_sent_as_readable_utf8(api):
+    body = api.get("/api/products/").get_data(as_text=True)
+    assert "未登录或令牌无效" in body and "\\u" not in body
