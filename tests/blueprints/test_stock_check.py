@@ -282,3 +282,22 @@ def test_choosing_a_candidate_returns_the_panel_with_the_chosen_county(viewer, p
     page = text(check(viewer, product.code, address="北京市 朝阳区", county_code=CHAOYANG, panel="1"))
     assert 'id="stock-check-form"' in page and 'name="county_code" value="110105"' in page
     assert 'id="stock-answer"' in page
+
+
+def test_a_county_code_settled_for_other_text_does_not_override_the_edited_address(viewer, product):
+    # Enter pressed right after editing the address, before the widget re-resolved: the old code is stale.
+    stale = check(
+        viewer,
+        product.code,
+        address="浙江省杭州市西湖区文三路100号",
+        county_code=CHAOYANG,
+        county_for="北京市朝阳区",
+    )
+    assert stale.status_code == 200
+    page = text(stale)
+    assert "330106" in page and "110105" not in page
+
+
+def test_a_county_code_settled_for_the_same_text_is_used(viewer, product):
+    page = text(check(viewer, product.code, address="朝阳区", county_code=CHAOYANG, county_for="朝阳区"))
+    assert "110105" in page

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from dashboard.blueprints.regions.widget import MAX_ADDRESS
 from dashboard.services.stock_check import MAX_QUANTITY
 
 
@@ -30,6 +31,7 @@ class StockCheckForm(FlaskForm):
     county_code = HiddenField(
         "区县编码", validators=[Optional(), Regexp(r"^\d{6}$", message="区县编码必须是 6 位数字")]
     )
+    county_for = HiddenField("区县对应的地址", validators=[Optional(), Length(max=500)])
     quantity = QuantityField(
         "数量",
         default=1,
@@ -39,6 +41,18 @@ class StockCheckForm(FlaskForm):
         ],
     )
     refresh = BooleanField("刷新", default=False)
+
+    def settled_county_code(self) -> str | None:
+        """The widget's county code, unless the address text changed after the code was settled.
+
+        The widget resolves after a short typing delay, so Enter pressed right after an edit posts the previous
+        county; the edited text must then decide, never the stale code.
+        """
+        code = (self.county_code.data or "").strip() or None
+        typed = (self.address.data or "").strip()[:MAX_ADDRESS]
+        if code and (self.county_for.data or "").strip()[:MAX_ADDRESS] != typed:
+            return None
+        return code
 
     def location_given(self) -> bool:
         return bool((self.address.data or "").strip() or (self.county_code.data or "").strip())

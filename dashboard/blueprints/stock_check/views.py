@@ -46,7 +46,7 @@ def check():
             form.address.errors = [*form.address.errors, "请填写收货地址"]
         return _render_invalid(form, product)
 
-    county_code = (form.county_code.data or "").strip() or None
+    county_code = form.settled_county_code()
     try:
         result = service.check_haier_stock(
             product,
