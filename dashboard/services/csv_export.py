@@ -9,13 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 from dashboard.models import ChangeType, ReservationStatus, Source
-from dashboard.timeutil import SHANGHAI
 
 BOM = "\ufeff"
-ROWS_PER_CHUNK = 1000
 # A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice and Google Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,82 +61,88 @@ def neutralise(value: str | None) -> str:
     """
     if not value:
         return ""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    return "'" + value if value[0] in _TRIGGER_CHARS else value
 
 
-def local_iso(value: datetime | None) -> str:
-    return value.astimezone(SHANGHAI).isoformat(timespec="seconds") if value else ""
+_TRIGGER_CHARS = "".join(FORMULA_TRIGGERS)
 
 
-def stream_csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """BOM and header first (so the download starts at once), then the rows in chunks."""
+def stream_csv(header: Iterable[str], batches: Iterable[list[tuple]]) -> Iterator[str]:
+    """BOM and header first (so the download starts at once), then one chunk of text per batch of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow(header)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if count % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
     yield buffer.getvalue()
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        yield buffer.getvalue()
 
 
-def log_cells(rows: Iterable) -> Iterator[tuple]:
-    """Rows of stock_log.LOG_EXPORT_COLUMNS as CSV cells in LOG_HEADER order."""
-    for (
-        log_id,
-        created_at,
-        code,
-        name,
-        change_type,
-        quantity,
-        stock_before,
-        stock_after,
-        available_before,
-        available_after,
-        reason,
-        reference,
-        operator,
-        source,
-        request_id,
-        reservation_id,
-    ) in rows:
-        yield (
-            log_id,
-            local_iso(created_at),
-            neutralise(code),
-            neutralise(name),
-            CHANGE_LABELS.get(change_type) or neutralise(change_type),
-            quantity,
-            stock_before,
-            stock_after,
-            available_before,
-            available_after,
-            neutralise(reason),
-            neutralise(reference),
-            neutralise(operator),
-            SOURCE_LABELS.get(source) or neutralise(source),
-            neutralise(request_id),
-            "" if reservation_id is None else reservation_id,
-        )
+def log_cells(batches: Iterable[list[tuple]]) -> Iterator[list[tuple]]:
+    """Batches of stock_log.log_export_columns() rows as CSV cells in LOG_HEADER order."""
+    n, change, source = neutralise, CHANGE_LABELS, SOURCE_LABELS
+    for batch in batches:
+        yield [
+            (
+                log_id,
+                created,
+                n(code),
+                n(name),
+                change.get(change_type) or n(change_type),
+                quantity,
+                stock_before,
+                stock_after,
+                available_before,
+                available_after,
+                n(reason),
+                n(reference),
+                n(operator),
+                source.get(src) or n(src),
+                n(request_id),
+                "" if reservation_id is None else reservation_id,
+            )
+            for (
+                log_id,
+                created,
+                code,
+                name,
+                change_type,
+                quantity,
+                stock_before,
+                stock_after,
+                available_before,
+                available_after,
+                reason,
+                reference,
+                operator,
+                src,
+                request_id,
+                reservation_id,
+            ) in batch
+        ]
 
 
-def reservation_cells(rows: Iterable) -> Iterator[tuple]:
-    """Rows of stock_log.RESERVATION_EXPORT_COLUMNS as CSV cells in RESERVATION_HEADER order."""
-    for rid, code, name, quantity, released, status, reason, reference, operator, created, closed in rows:
-        yield (
-            rid,
-            neutralise(code),
-            neutralise(name),
-            quantity,
-            released,
-            quantity - released,
-            STATUS_LABELS.get(status) or neutralise(status),
-            neutralise(reason),
-            neutralise(reference),
-            neutralise(operator),
-            local_iso(created),
-            local_iso(closed),
-        )
+def reservation_cells(batches: Iterable[list[tuple]]) -> Iterator[list[tuple]]:
+    """Batches of stock_log.reservation_export_columns() rows as CSV cells in RESERVATION_HEADER order."""
+    n = neutralise
+    for batch in batches:
+        yield [
+            (
+                rid,
+                n(code),
+                n(name),
+                quantity,
+                released,
+                quantity - released,
+                STATUS_LABELS.get(status) or n(status),
+                n(reason),
+                n(reference),
+                n(operator),
+                created or "",
+                closed or "",
+            )
+            for rid, code, name, quantity, released, status, reason, reference, operator, created, closed in batch
+        ]

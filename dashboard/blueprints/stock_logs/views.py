@@ -49,7 +49,7 @@ def export():
         f = parse_log_filter(request.args)
     except InvalidFilter as error:
         return _bad_filter(error)
-    rows = csv_export.log_cells(stock_log.iter_log_rows(f))
+    rows = csv_export.log_cells(stock_log.iter_log_batches(f))
     return _csv_download(csv_export.stream_csv(csv_export.LOG_HEADER, rows), f.filename("stock-log"))
 
 
@@ -79,7 +79,7 @@ def reservations_export():
         f = parse_reservation_filter(request.args)
     except InvalidFilter as error:
         return _bad_filter(error)
-    rows = csv_export.reservation_cells(stock_log.iter_reservation_rows(f))
+    rows = csv_export.reservation_cells(stock_log.iter_reservation_batches(f))
     return _csv_download(
         csv_export.stream_csv(csv_export.RESERVATION_HEADER, rows), f.filename("reservations")
     )
