@@ -288,3 +288,16 @@ def test_macro_renders_initial_value_server_side(app):
     assert 'name="ship_address" value="江苏省苏州市昆山市"' in html
     assert _hidden_code(empty) is None
     assert _hidden_code(from_code) == "429004"
+
+
+def test_region_api_accepts_a_personal_api_token(app, make_user):
+    from dashboard.services import api_tokens
+
+    user = make_user("script-user", "viewer")
+    token = api_tokens.create_token(user, "script").plain
+    client = app.test_client()
+    response = client.get(
+        "/api/regions/resolve?address=北京市朝阳区建国路88号", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200 and response.json["data"]["county_code"] == "110105"
+    assert client.get("/api/regions/resolve?address=x", headers={"Authorization": "Bearer nope"}).status_code == 401

@@ -164,7 +164,7 @@ PATHS: dict[str, dict[str, Any]] = {
             body="ReleaseRequest",
         )
     },
-    # Served by the regions blueprint (address widget); it accepts the browser session only, not API tokens.
+    # Served by the regions blueprint (it also backs the address widget).
     "/api/regions/resolve": {
         "get": {
             **operation(
@@ -181,8 +181,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     query("city", {"type": "string"}, "市"),
                     query("county", {"type": "string"}, "区县"),
                 ],
-            ),
-            "security": [{"sessionCookie": []}],
+            )
         }
     },
     "/api/regions/provinces": {
@@ -193,8 +192,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 {"type": "array", "items": ref("Region")},
                 errors=(),
                 tag="regions",
-            ),
-            "security": [{"sessionCookie": []}],
+            )
         }
     },
     "/api/regions/{code}/children": {
@@ -214,8 +212,7 @@ PATHS: dict[str, dict[str, Any]] = {
                         "schema": {"type": "string"},
                     }
                 ],
-            ),
-            "security": [{"sessionCookie": []}],
+            )
         }
     },
 }

@@ -9,6 +9,7 @@ from flask import abort, request
 
 from dashboard import regions
 from dashboard.api_envelope import api_error, api_ok
+from dashboard.blueprints.api.auth import api_auth_required
 from dashboard.blueprints.regions import bp, widget
 from dashboard.htmx import render_page_or_fragment
 from dashboard.models import Role
@@ -70,7 +71,7 @@ def select_widget():
 
 
 @bp.get("/api/regions/resolve")
-@role_required(Role.VIEWER)
+@api_auth_required(Role.VIEWER)
 def api_resolve():
     """?address=free text, or ?province=&city=&county= parts. 200 only for a county-level result."""
     args = request.args
@@ -106,13 +107,13 @@ def _region_json(region: regions.Region) -> dict:
 
 
 @bp.get("/api/regions/provinces")
-@role_required(Role.VIEWER)
+@api_auth_required(Role.VIEWER)
 def api_provinces():
     return api_ok([_region_json(region) for region in regions.children(None)])
 
 
 @bp.get("/api/regions/<code>/children")
-@role_required(Role.VIEWER)
+@api_auth_required(Role.VIEWER)
 def api_children(code: str):
     if regions.get_region(code) is None:
         return api_error("region_not_found", f"未知的行政区划编码：{code[:12]}", 404)
