@@ -159,6 +159,14 @@ class DashboardClient(FlaskClient):
         return self._csrf_token
 
     def open(self, *args, csrf: bool = True, **kwargs):
+        # The test's app context is reused by requests (Flask pushes a new one only when none is active), so
+        # per-request state kept on `g` (Flask-Login's user, Flask-WTF's CSRF token) would leak from one
+        # client's request into another's. A real server gives each request a fresh `g`.
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method not in ("GET", "HEAD", "OPTIONS"):
             headers = dict(kwargs.pop("headers", None) or {})
