@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -218,10 +218,13 @@ def test_log_csv_exports_exactly_the_filtered_rows(viewer_client, history):
 
 
 def test_log_csv_filename_names_an_open_range(viewer_client, history):
-    with time_machine.travel(datetime(2026, 4, 10, 18, 0, tzinfo=UTC), tick=False):  # 04-11 in Shanghai
+    # Shortly after the session was signed: a cookie from the future, or one past its lifetime, is refused.
+    moment = (datetime.now(UTC) + timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+    with time_machine.travel(moment, tick=False):  # 18:00 UTC is the next day in Shanghai
         response = viewer_client.get("/stock-logs/export.csv")
 
-    assert 'filename="stock-log_all_2026-04-11.csv"' in response.headers["Content-Disposition"]
+    shanghai_day = (moment + timedelta(hours=8)).date().isoformat()
+    assert f'filename="stock-log_all_{shanghai_day}.csv"' in response.headers["Content-Disposition"]
 
 
 def test_empty_export_still_has_the_header(viewer_client):
