@@ -4,6 +4,7 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dashboard.services.inventory import ADJUST_REASONS, LOCK_REASONS, RELEASE_REASONS
@@ -55,7 +56,10 @@ class _LedgerForm(FlaskForm):
 class AdjustForm(_LedgerForm):
     mode = RadioField(
         "调整方式",
-        choices=[("delta", "增减数量（如 +5 或 -3）"), ("absolute", "设为新的库存数")],
+        choices=[
+            SelectChoice("delta", "增减数量（如 +5 或 -3）"),
+            SelectChoice("absolute", "设为新的库存数"),
+        ],
         default="delta",
     )
     amount = WholeNumberField("数量", validators=[InputRequired("请填写数量")])

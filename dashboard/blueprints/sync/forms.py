@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 COUNTY_CODE = Regexp(r"^\d{6}$", message="区县编码必须是 6 位数字")
@@ -11,13 +12,17 @@ FILTER_FIELDS = ("q", "group", "brand", "category", "sale", "stock")
 class StartSyncForm(FlaskForm):
     kind = RadioField(
         "同步内容",
-        choices=[("catalogue", "商品目录和价格"), ("prices", "价格"), ("stock", "库存")],
+        choices=[
+            SelectChoice("catalogue", "商品目录和价格"),
+            SelectChoice("prices", "价格"),
+            SelectChoice("stock", "库存"),
+        ],
         default="stock",
         validators=[InputRequired(message="请选择同步内容")],
     )
     scope = RadioField(
         "范围",
-        choices=[("all", "全部商品"), ("filter", "当前筛选的商品")],
+        choices=[SelectChoice("all", "全部商品"), SelectChoice("filter", "当前筛选的商品")],
         default="all",
         validators=[InputRequired(message="请选择范围")],
     )
