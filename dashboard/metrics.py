@@ -56,7 +56,7 @@ UNMATCHED_ENDPOINT = "unmatched"
 
 def observe_haier_call(record: CallRecord) -> None:
     """The Haier client observer: one logical call → latency, auth, retry and 429 figures."""
-    HAIER_CALL_SECONDS.labels(record.endpoint, record.outcome).observe(record.duration_s)
+    HAIER_CALL_SECONDS.labels(record.endpoint, record.outcome).observe(record.latency_s)
     if record.endpoint == "token":
         HAIER_AUTH_ATTEMPTS.labels(record.outcome).inc()
     if record.retries:

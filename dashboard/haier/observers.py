@@ -31,6 +31,13 @@ class CallRecord:
     product_code: str | None = None
     county_code: str | None = None
     error: str | None = field(default=None, repr=False)
+    # Time spent waiting for our own rate limiter: part of the call's duration, but not Haier's latency.
+    throttled_s: float = 0.0
+
+    @property
+    def latency_s(self) -> float:
+        """Time attributable to Haier and the network (retries and backoff included, our own pacing not)."""
+        return max(0.0, self.duration_s - self.throttled_s)
 
 
 Observer = Callable[[CallRecord], None]

@@ -141,6 +141,7 @@ class Transport:
                 endpoint=record.endpoint,
             ) from None
         if wait > 0:
+            record.throttled_s += wait
             self.sleep(wait)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:

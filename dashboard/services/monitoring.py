@@ -128,7 +128,7 @@ class CallWindowRecorder:
             self._reset_process_state()
         key = (floor_minute(utcnow()), record.endpoint, record.outcome)
         with self._lock:
-            self._pending.setdefault(key, Tally()).add(record.duration_s)
+            self._pending.setdefault(key, Tally()).add(record.latency_s)
             if self.flush_seconds > 0 and self._thread is None:
                 self._start_flusher()
 

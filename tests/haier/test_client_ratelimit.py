@@ -114,3 +114,22 @@ def test_clients_with_the_same_settings_share_one_limiter():
         assert HaierAPI(settings).rate_limiter.rate == pytest.approx(96)
     finally:
         clear_shared_rate_limiters()
+
+
+def test_time_waiting_for_our_own_rate_limiter_is_not_counted_as_haier_latency(requests_mock):
+    from dashboard.haier.observers import CallRecord
+
+    clock = FakeClock()
+    records: list = []
+    mock_token(requests_mock)
+    requests_mock.post(STOCK_URL, json=ok([]))
+    client = make_client(clock, records)
+    client.rate_limiter = client._transport.rate_limiter = RateLimiter(10, burst=1, clock=clock)
+    client.check_stock("GA0SZC00U", "110105")
+    stock = next(r for r in records if r.endpoint == "check_stock")
+    assert stock.throttled_s == pytest.approx(0.1)
+    assert stock.latency_s == pytest.approx(stock.duration_s - 0.1)
+
+    record = CallRecord("check_stock", duration_s=0.30, throttled_s=0.25)
+    assert record.latency_s == pytest.approx(0.05)
+    assert CallRecord("check_stock", duration_s=0.1, throttled_s=0.2).latency_s == 0.0
