@@ -68,7 +68,7 @@ def normalise_database_url(url: str) -> str:
 
 def build_config(instance_path: str) -> dict:
     """The app's settings from environment variables (defaults suit a developer machine)."""
-    env = env_str("FLASK_ENV_NAME", env_str("DASHBOARD_ENV", "development"))
+    env = env_str("DASHBOARD_ENV", "development")
     development = env == "development"
     sqlite_path = Path(instance_path) / "dashboard.db"
     return {
