@@ -78,7 +78,13 @@ def run_migrations_offline():
 HAND_MADE_INDEXES = {"ix_products_search_trgm", "ix_products_search_text"}
 
 
+# SQLite's FTS5 search table (0003) and its shadow tables are made by hand too.
+HAND_MADE_TABLE_PREFIX = "products_fts"
+
+
 def include_object(object, name, type_, reflected, compare_to):
+    if type_ == "table" and name.startswith(HAND_MADE_TABLE_PREFIX):
+        return False
     return not (type_ == "index" and name in HAND_MADE_INDEXES)
 
 

@@ -10,7 +10,7 @@ _wanted = [
     for node in _tree.body
     if (
         isinstance(node, ast.Assign)
-        and any(getattr(t, "id", "") == "HAND_MADE_INDEXES" for t in node.targets)
+        and any(getattr(t, "id", "").startswith("HAND_MADE_") for t in node.targets)
     )
     or (isinstance(node, ast.FunctionDef) and node.name == "include_object")
 ]

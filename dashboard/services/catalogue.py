@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from math import ceil
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 
 from dashboard.extensions import cache, db
 from dashboard.models import Product
@@ -25,6 +25,7 @@ STOCK_STATES = ("out", "low", "in")
 SALE_STATES = ("1", "0")
 MAX_SEARCH_LENGTH = 100
 MAX_PAGE = 1_000_000
+TRIGRAM = 3
 
 
 class InvalidFilter(ValueError):
@@ -83,11 +84,17 @@ def _escape_like(text: str) -> str:
 
 def _search_condition(term: str):
     term = term.lower()
-    if db.engine.dialect.name == "sqlite":
-        # instr() is a plain substring test: about twice as fast as LIKE on CJK text, and no wildcards to escape.
-        return func.instr(Product.search_text, term) > 0
-    # PostgreSQL answers LIKE '%…%' from the trigram index made in the first migration.
-    return Product.search_text.like(f"%{_escape_like(term)}%", escape="\\")
+    if db.engine.dialect.name != "sqlite":
+        # PostgreSQL answers LIKE '%…%' from the trigram index made in the first migration.
+        return Product.search_text.like(f"%{_escape_like(term)}%", escape="\\")
+    if len(term) >= TRIGRAM:
+        # The FTS5 trigram index (migration 0003): a quoted phrase matches exactly the substring.
+        phrase = '"' + term.replace('"', '""') + '"'
+        return Product.id.in_(
+            text("SELECT rowid FROM products_fts WHERE products_fts MATCH :phrase").bindparams(phrase=phrase)
+        )
+    # One or two characters have no trigram: a plain substring scan (instr beats LIKE on CJK text).
+    return func.instr(Product.search_text, term) > 0
 
 
 def apply_filter(stmt: Select, f: CatalogueFilter, low_threshold: int) -> Select:

@@ -106,3 +106,21 @@ def test_sandbox_banner_shows_when_mock_data_is_on(make_app, make_user):
             client = app.test_client()
             client.post("/login", data={"username": user.username, "password": PASSWORD})
             assert ("沙箱" in client.get("/products/").get_data(as_text=True)) is expected
+
+
+@pytest.mark.parametrize("term", ["冰", "ec", 'a"b', "60升电热"])
+def test_search_terms_of_any_length_and_with_quotes(viewer_client, term):
+    make_product("GA0SZC00U", model="EC6001-HT3", name="海尔 60升电热水器")
+    make_product("BE0ABC001", model='A"B-470', name="海尔 470升冰箱")
+    page = viewer_client.get("/products/", query_string={"q": term}).get_data(as_text=True)
+    expected = {"冰": "BE0ABC001", "ec": "GA0SZC00U", 'a"b': "BE0ABC001", "60升电热": "GA0SZC00U"}[term]
+    other = ({"GA0SZC00U", "BE0ABC001"} - {expected}).pop()
+    assert f">{expected}<" in page and f">{other}<" not in page
+
+
+def test_search_follows_renamed_products(viewer_client, db_session):
+    product = make_product("GA0SZC00U", model="EC6001-HT3", name="海尔 60升电热水器")
+    product.name = "海尔 80升燃气热水器"
+    db_session.commit()
+    assert ">GA0SZC00U<" in viewer_client.get("/products/?q=80升燃气").get_data(as_text=True)
+    assert ">GA0SZC00U<" not in viewer_client.get("/products/?q=60升电热").get_data(as_text=True)
