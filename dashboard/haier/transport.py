@@ -143,6 +143,7 @@ class Transport:
         if wait > 0:
             record.throttled_s += wait
             self.sleep(wait)
+        record.throttled_s += self.rate_limiter.admit(self.sleep)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         # "Full jitter" spreads retries of many threads instead of having them hit Haier in step.

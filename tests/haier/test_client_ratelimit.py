@@ -133,3 +133,21 @@ def test_time_waiting_for_our_own_rate_limiter_is_not_counted_as_haier_latency(r
     record = CallRecord("check_stock", duration_s=0.30, throttled_s=0.25)
     assert record.latency_s == pytest.approx(0.05)
     assert CallRecord("check_stock", duration_s=0.1, throttled_s=0.2).latency_s == 0.0
+
+
+def test_late_senders_cannot_push_a_one_second_window_over_the_limit():
+    clock = FakeClock()
+    limiter = RateLimiter(100, burst=1, clock=clock, sleep=clock.sleep, window_limit=3)
+    sends = []
+    for _ in range(7):
+        limiter.admit()  # every caller was scheduled earlier but all wake up at once
+        sends.append(clock())
+    for start in sends:
+        assert sum(1 for t in sends if start <= t < start + 1.0) <= 3
+    assert sends[3] - sends[0] == pytest.approx(1.0)
+
+
+def test_the_shared_pacing_limiter_counts_sends_per_second():
+    from dashboard.haier.ratelimit import pacing_for_limit
+
+    assert pacing_for_limit(100).window_limit == 96
