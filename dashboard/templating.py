@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, g, url_for
+from flask_babel import get_translations
 from flask_login import current_user
 
 from dashboard.models import Role
@@ -53,7 +54,25 @@ def money(value: Decimal | None) -> str:
     return "—" if value is None else f"¥{value:,.2f}"
 
 
+def _request_translations():
+    # Flask-Babel resolves the locale and its catalogue on every _() call (~30 per page); once per
+    # request is enough, as the locale cannot change mid-render.
+    translations = g.get("_dashboard_translations")
+    if translations is None:
+        translations = g._dashboard_translations = get_translations()
+    return translations
+
+
+def _install_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: _request_translations().ugettext(message),
+        ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
+
+
 def init_app(app: Flask) -> None:
+    _install_gettext(app)
     app.jinja_env.filters["local_time"] = format_local
     app.jinja_env.filters["money"] = money
 
