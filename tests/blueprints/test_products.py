@@ -124,3 +124,11 @@ def test_search_follows_renamed_products(viewer_client, db_session):
     db_session.commit()
     assert ">GA0SZC00U<" in viewer_client.get("/products/?q=80升燃气").get_data(as_text=True)
     assert ">GA0SZC00U<" not in viewer_client.get("/products/?q=60升电热").get_data(as_text=True)
+
+
+def test_admins_can_take_the_current_filter_to_the_sync_page(login_as):
+    make_product("FRIDGE1", product_group="冰箱")
+    admin_page = login_as("admin").get("/products/?group=冰箱&sort=model").get_data(as_text=True)
+    assert "同步筛选出的 1 个商品" in admin_page and "/sync/?group=" in admin_page
+    assert "同步筛选出的" not in login_as("admin").get("/products/").get_data(as_text=True)
+    assert "同步筛选出的" not in login_as("operator").get("/products/?group=冰箱").get_data(as_text=True)
