@@ -54,7 +54,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if IN_CI and report.skipped and (item.get_closest_marker("pg") or item.get_closest_marker("browser")):
         report.outcome = "failed"
-        report.longrepr = f"skipped under CI, where PostgreSQL and browser tests are required: {report.longrepr}"
+        report.longrepr = (
+            f"skipped under CI, where PostgreSQL and browser tests are required: {report.longrepr}"
+        )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -282,6 +284,22 @@ def sandbox(sandbox_server):
     state.reset()
     yield sandbox_server
     state.reset()
+
+
+@pytest.fixture
+def sandbox_state(sandbox):
+    """The sandbox's knobs and counters (faults, clock, rate limit), from Python."""
+    from dashboard.haier.sandbox import get_sandbox_state
+
+    return get_sandbox_state(sandbox.app)
+
+
+@pytest.fixture
+def haier_app(make_app, sandbox):
+    """An app whose real Haier client talks to the sandbox; one attempt per call keeps failure tests quick."""
+    app = make_app(**haier_settings_for(sandbox), HAIER_MAX_ATTEMPTS=1)
+    with app.app_context():
+        yield app
 
 
 def haier_settings_for(sandbox_server) -> dict:

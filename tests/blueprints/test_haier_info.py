@@ -6,33 +6,20 @@ import uuid
 
 import pytest
 
-from dashboard.haier.sandbox import get_sandbox_state
 from dashboard.services.haier_info import timeline_entry
-from tests.conftest import PASSWORD, haier_settings_for
+from tests.conftest import PASSWORD
 
 ORDER = "SO.20190106.000003"
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def info_app(make_app, sandbox):
-    app = make_app(**haier_settings_for(sandbox), HAIER_MAX_ATTEMPTS=1)
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def state(sandbox):
-    return get_sandbox_state(sandbox.app)
-
-
-@pytest.fixture
-def signed_in(info_app):
+def signed_in(haier_app):
     from dashboard.services import accounts
 
     def sign_in(role: str):
         user = accounts.create_user(f"{role}-{uuid.uuid4().hex[:6]}", role, PASSWORD).user
-        client = info_app.test_client()
+        client = haier_app.test_client()
         assert (
             client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
         )
@@ -68,8 +55,8 @@ def test_balance_refresh_is_a_fragment_with_vary(signed_in):
     assert "<html" in text(admin.get("/balance/", headers={**HX, "HX-Boosted": "true"}))
 
 
-def test_balance_failure_says_what_to_do(signed_in, state):
-    state.set_fault("401", rate=1.0, endpoints=["balance"])
+def test_balance_failure_says_what_to_do(signed_in, sandbox_state):
+    sandbox_state.set_fault("401", rate=1.0, endpoints=["balance"])
     page = text(signed_in("admin").get("/balance/"))
     assert "海尔接口认证失败" in page and "请告诉管理员" in page
 

@@ -7,9 +7,8 @@ import uuid
 
 import pytest
 
-from dashboard.haier.sandbox import get_sandbox_state
 from tests._stock_check_support import CHAOYANG, expected_total, pick_code
-from tests.conftest import PASSWORD, haier_settings_for
+from tests.conftest import PASSWORD
 from tests.factories import make_product
 
 ADDRESS = "北京市朝阳区建国路88号"
@@ -17,24 +16,12 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def stock_app(make_app, sandbox):
-    app = make_app(**haier_settings_for(sandbox), HAIER_MAX_ATTEMPTS=1)
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def state(sandbox):
-    return get_sandbox_state(sandbox.app)
-
-
-@pytest.fixture
-def signed_in(stock_app):
+def signed_in(haier_app):
     from dashboard.services import accounts
 
     def sign_in(role: str = "viewer"):
         user = accounts.create_user(f"{role}-{uuid.uuid4().hex[:6]}", role, PASSWORD).user
-        client = stock_app.test_client()
+        client = haier_app.test_client()
         response = client.post("/login", data={"username": user.username, "password": PASSWORD})
         assert response.status_code == 302
         return client
@@ -48,7 +35,7 @@ def viewer(signed_in):
 
 
 @pytest.fixture
-def product(stock_app, sandbox):
+def product(haier_app, sandbox):
     return make_product(pick_code(sandbox, stock="some"))
 
 
@@ -64,8 +51,8 @@ def text(response) -> str:
 # -- access -----------------------------------------------------------------------------------------------------
 
 
-def test_signed_out_user_is_sent_to_login(stock_app):
-    response = stock_app.test_client().get("/stock-check/")
+def test_signed_out_user_is_sent_to_login(haier_app):
+    response = haier_app.test_client().get("/stock-check/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
@@ -116,7 +103,7 @@ def test_fragment_or_full_page_with_vary(viewer, product, url, headers, full_pag
 # -- the picker -------------------------------------------------------------------------------------------------
 
 
-def test_product_search_suggests_matching_products(viewer, stock_app):
+def test_product_search_suggests_matching_products(viewer, haier_app):
     make_product("FRIDGE01", model="BCD-470WGHTDEDUA", name="海尔 470升冰箱")
     make_product("HEATER01", model="EC6001-HT3", name="海尔 60升电热水器")
     found = text(viewer.get("/stock-check/products?product_q=ec6001", headers=HX))
@@ -161,12 +148,12 @@ def test_not_enough_is_a_clear_no(viewer, product, sandbox):
     assert "✘" in page and f"库存不足 {total + 1} 台" in page
 
 
-def test_second_check_is_marked_cached_and_refresh_asks_haier_again(viewer, product, state):
+def test_second_check_is_marked_cached_and_refresh_asks_haier_again(viewer, product, sandbox_state):
     check(viewer, product.code)
     assert "缓存" in text(check(viewer, product.code))
     refreshed = text(check(viewer, product.code, refresh="y"))
     assert 'id="freshness">实时<' in refreshed
-    assert state.counters()["totals"]["stock"] == 2
+    assert sandbox_state.counters()["totals"]["stock"] == 2
 
 
 def test_the_answer_offers_another_address_for_the_same_product(viewer, product):
@@ -175,12 +162,12 @@ def test_the_answer_offers_another_address_for_the_same_product(viewer, product)
     assert "重新查询" in page
 
 
-def test_ambiguous_address_asks_to_choose_and_a_choice_checks_that_county(viewer, product, state):
+def test_ambiguous_address_asks_to_choose_and_a_choice_checks_that_county(viewer, product, sandbox_state):
     response = check(viewer, product.code, address="朝阳区")
     page = text(response)
     assert response.status_code == 422
     assert "请确认收货地址" in page and "北京市 朝阳区" in page and "吉林省 长春市 朝阳区" in page
-    assert state.counters()["totals"]["stock"] == 0
+    assert sandbox_state.counters()["totals"]["stock"] == 0
     chosen = check(viewer, product.code, address="北京市 朝阳区", county_code=CHAOYANG)
     assert (
         chosen.status_code == 200 and "北京市 朝阳区" in text(chosen) and 'id="stock-answer"' in text(chosen)
@@ -225,18 +212,18 @@ def test_input_problems_come_back_as_422_with_the_form(viewer, product, data, me
     ],
 )
 def test_haier_failure_without_a_last_known_answer_says_what_to_do(
-    viewer, product, state, fault, title, advice
+    viewer, product, sandbox_state, fault, title, advice
 ):
-    state.set_fault(fault, rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault(fault, rate=1.0, endpoints=["stock"])
     response = check(viewer, product.code)
     page = text(response)
     assert response.status_code == 200
     assert title in page and advice in page and 'id="stock-error"' in page
 
 
-def test_haier_failure_shows_the_last_known_answer_marked_stale(viewer, product, state):
+def test_haier_failure_shows_the_last_known_answer_marked_stale(viewer, product, sandbox_state):
     check(viewer, product.code)
-    state.set_fault("503", rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
     page = text(check(viewer, product.code, refresh="y"))
     assert "过期数据" in page and "海尔接口暂时无法访问" in page and "仅供参考" in page
     assert "无法确认" in page and "✔" not in page
@@ -245,7 +232,7 @@ def test_haier_failure_shows_the_last_known_answer_marked_stale(viewer, product,
 # -- recent checks and the product page -------------------------------------------------------------------------
 
 
-def test_recent_checks_of_this_session_are_listed_newest_first_and_bounded(viewer, stock_app, sandbox):
+def test_recent_checks_of_this_session_are_listed_newest_first_and_bounded(viewer, haier_app, sandbox):
     codes = [pick_code(sandbox)]
     product = make_product(codes[0])
     for quantity in range(1, 13):

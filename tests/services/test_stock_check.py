@@ -12,7 +12,6 @@ from prometheus_client import REGISTRY
 
 from dashboard.extensions import cache
 from dashboard.haier.errors import HaierAuthError, HaierBusinessError, HaierUnavailable
-from dashboard.haier.sandbox import get_sandbox_state
 from dashboard.services.regional_stock import last_known
 from dashboard.services.stock_check import (
     MAX_QUANTITY,
@@ -31,21 +30,8 @@ from tests.factories import make_product
 ADDRESS = "北京市朝阳区建国路88号"
 
 
-@pytest.fixture
-def stock_app(make_app, sandbox):
-    # One attempt per call: retries would only slow the failure tests down, and are the client's own tests.
-    app = make_app(**haier_settings_for(sandbox), HAIER_MAX_ATTEMPTS=1)
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def state(sandbox):
-    return get_sandbox_state(sandbox.app)
-
-
-def stock_calls(state) -> int:
-    return state.counters()["totals"]["stock"]
+def stock_calls(sandbox_state) -> int:
+    return sandbox_state.counters()["totals"]["stock"]
 
 
 def sample(name: str, **labels) -> float:
@@ -55,7 +41,9 @@ def sample(name: str, **labels) -> float:
 # -- the address ------------------------------------------------------------------------------------------------
 
 
-def test_resolved_address_gives_a_live_answer_with_names_warehouses_and_promise(stock_app, sandbox, state):
+def test_resolved_address_gives_a_live_answer_with_names_warehouses_and_promise(
+    haier_app, sandbox, sandbox_state
+):
     code = pick_code(sandbox, stock="some")
     product = make_product(code)
 
@@ -68,10 +56,10 @@ def test_resolved_address_gives_a_live_answer_with_names_warehouses_and_promise(
     assert result.total_stock == sum(w.stock for w in result.warehouses)
     assert result.best_promise is not None and result.best_promise.cut_time == "18:00"
     assert result.product_id == product.id and result.quantity == 1
-    assert stock_calls(state) == 1
+    assert stock_calls(sandbox_state) == 1
 
 
-def test_county_code_is_checked_like_an_address(stock_app, sandbox):
+def test_county_code_is_checked_like_an_address(haier_app, sandbox):
     product = make_product(pick_code(sandbox))
     result = check_haier_stock(product, county_code=CHAOYANG)
     assert (result.county_code, result.province, result.county) == (CHAOYANG, "北京市", "朝阳区")
@@ -82,7 +70,7 @@ def test_county_code_is_checked_like_an_address(stock_app, sandbox):
     [("朝阳区", "ambiguous"), ("北京市", "incomplete"), ("这不是一个地址", "unresolved")],
 )
 def test_an_address_without_exactly_one_county_is_refused_not_guessed(
-    stock_app, sandbox, state, address, status
+    haier_app, sandbox, sandbox_state, address, status
 ):
     product = make_product(pick_code(sandbox))
     with pytest.raises(AddressNotResolved) as caught:
@@ -90,10 +78,10 @@ def test_an_address_without_exactly_one_county_is_refused_not_guessed(
     assert caught.value.status == status
     assert caught.value.code == f"address_{status}"
     assert caught.value.message
-    assert stock_calls(state) == 0
+    assert stock_calls(sandbox_state) == 0
 
 
-def test_ambiguous_address_carries_the_candidates_to_choose_from(stock_app, sandbox):
+def test_ambiguous_address_carries_the_candidates_to_choose_from(haier_app, sandbox):
     product = make_product(pick_code(sandbox))
     with pytest.raises(AddressNotResolved) as caught:
         check_haier_stock(product, "朝阳区")
@@ -103,31 +91,31 @@ def test_ambiguous_address_carries_the_candidates_to_choose_from(stock_app, sand
 
 
 @pytest.mark.parametrize("county_code", ["11010", "1101055", "abcdef", "110100", "999999", "110000"])
-def test_county_code_must_be_a_real_county(stock_app, sandbox, county_code):
+def test_county_code_must_be_a_real_county(haier_app, sandbox, county_code):
     product = make_product(pick_code(sandbox))
     with pytest.raises(InvalidCountyCode):
         check_haier_stock(product, county_code=county_code)
 
 
 @pytest.mark.parametrize("address, county_code", [(None, None), ("  ", None), (ADDRESS, CHAOYANG)])
-def test_exactly_one_of_address_and_county_code(stock_app, sandbox, address, county_code):
+def test_exactly_one_of_address_and_county_code(haier_app, sandbox, address, county_code):
     product = make_product(pick_code(sandbox))
     with pytest.raises(LocationRequired):
         check_haier_stock(product, address, county_code=county_code)
 
 
 @pytest.mark.parametrize("quantity", [0, -1, MAX_QUANTITY + 1, "3", 2.0, True, None])
-def test_quantity_must_be_a_positive_bounded_int(stock_app, sandbox, state, quantity):
+def test_quantity_must_be_a_positive_bounded_int(haier_app, sandbox, sandbox_state, quantity):
     product = make_product(pick_code(sandbox))
     with pytest.raises(InvalidQuantity):
         check_haier_stock(product, ADDRESS, quantity)
-    assert stock_calls(state) == 0
+    assert stock_calls(sandbox_state) == 0
 
 
 # -- enough or not ----------------------------------------------------------------------------------------------
 
 
-def test_enough_stock_for_the_quantity_is_available(stock_app, sandbox):
+def test_enough_stock_for_the_quantity_is_available(haier_app, sandbox):
     code = pick_code(sandbox, stock="some")
     total = expected_total(sandbox, code)
     result = check_haier_stock(make_product(code), ADDRESS, total)
@@ -135,7 +123,7 @@ def test_enough_stock_for_the_quantity_is_available(stock_app, sandbox):
     assert "可以发货" in result.message
 
 
-def test_not_enough_stock_is_a_result_not_an_exception(stock_app, sandbox):
+def test_not_enough_stock_is_a_result_not_an_exception(haier_app, sandbox):
     code = pick_code(sandbox, stock="some")
     total = expected_total(sandbox, code)
     result = check_haier_stock(make_product(code), ADDRESS, total + 1)
@@ -143,7 +131,7 @@ def test_not_enough_stock_is_a_result_not_an_exception(stock_app, sandbox):
     assert "库存不足" in result.message
 
 
-def test_zero_stock_is_a_real_zero(stock_app, sandbox):
+def test_zero_stock_is_a_real_zero(haier_app, sandbox):
     result = check_haier_stock(make_product(pick_code(sandbox, stock="none")), ADDRESS)
     assert result.available is False and result.total_stock == 0
     assert "暂无库存" in result.message
@@ -152,7 +140,7 @@ def test_zero_stock_is_a_real_zero(stock_app, sandbox):
 # -- storage and cache ------------------------------------------------------------------------------------------
 
 
-def test_live_answer_is_stored_as_regional_stock(stock_app, sandbox):
+def test_live_answer_is_stored_as_regional_stock(haier_app, sandbox):
     product = make_product(pick_code(sandbox))
     result = check_haier_stock(product, ADDRESS)
     stored, row = last_known(product.id, CHAOYANG)
@@ -161,33 +149,33 @@ def test_live_answer_is_stored_as_regional_stock(stock_app, sandbox):
     assert stored.warehouses == result.warehouses
 
 
-def test_second_check_within_the_cache_time_is_a_cache_hit(stock_app, sandbox, state):
+def test_second_check_within_the_cache_time_is_a_cache_hit(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
     hits = sample("dashboard_cache_lookups_total", result="hit")
     first = check_haier_stock(product, ADDRESS)
     second = check_haier_stock(product, ADDRESS, 2)
     assert second.source == "cache" and second.quantity == 2
     assert second.total_stock == first.total_stock and second.warehouses == first.warehouses
-    assert stock_calls(state) == 1
+    assert stock_calls(sandbox_state) == 1
     assert sample("dashboard_cache_lookups_total", result="hit") == hits + 1
 
 
-def test_cache_entry_is_the_client_answer_as_a_dict(stock_app, sandbox):
+def test_cache_entry_is_the_client_answer_as_a_dict(haier_app, sandbox):
     product = make_product(pick_code(sandbox))
     result = check_haier_stock(product, ADDRESS)
     entry = cache.get(stock_cache_key(product.code, CHAOYANG))
     assert entry["total"] == result.total_stock and entry["county_code"] == CHAOYANG
 
 
-def test_refresh_bypasses_the_cache(stock_app, sandbox, state):
+def test_refresh_bypasses_the_cache(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
     check_haier_stock(product, ADDRESS)
     again = check_haier_stock(product, ADDRESS, refresh=True)
     assert again.source == "live"
-    assert stock_calls(state) == 2
+    assert stock_calls(sandbox_state) == 2
 
 
-def test_cache_entry_expires_after_the_configured_seconds(stock_app, sandbox, state):
+def test_cache_entry_expires_after_the_configured_seconds(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
     with time_machine.travel(utcnow(), tick=False) as traveller:
         check_haier_stock(product, ADDRESS)
@@ -195,27 +183,27 @@ def test_cache_entry_expires_after_the_configured_seconds(stock_app, sandbox, st
         assert check_haier_stock(product, ADDRESS).source == "cache"
         traveller.shift(timedelta(seconds=2))
         assert check_haier_stock(product, ADDRESS).source == "live"
-    assert stock_calls(state) == 2
+    assert stock_calls(sandbox_state) == 2
 
 
 # -- Haier failures ---------------------------------------------------------------------------------------------
 
 
-def test_haier_unavailable_without_a_last_known_answer_raises(stock_app, sandbox, state):
+def test_haier_unavailable_without_a_last_known_answer_raises(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
-    state.set_fault("503", rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
     with pytest.raises(HaierUnavailable):
         check_haier_stock(product, ADDRESS)
 
 
-def test_haier_auth_failure_without_a_last_known_answer_raises(stock_app, sandbox, state):
+def test_haier_auth_failure_without_a_last_known_answer_raises(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
-    state.set_fault("401", rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault("401", rate=1.0, endpoints=["stock"])
     with pytest.raises(HaierAuthError):
         check_haier_stock(product, ADDRESS)
 
 
-def test_product_not_purchasable_in_the_region_is_a_business_error(stock_app, sandbox):
+def test_product_not_purchasable_in_the_region_is_a_business_error(haier_app, sandbox):
     product = make_product(pick_code(sandbox, stock="blocked"))
     with pytest.raises(HaierBusinessError) as caught:
         check_haier_stock(product, ADDRESS)
@@ -223,13 +211,15 @@ def test_product_not_purchasable_in_the_region_is_a_business_error(stock_app, sa
     assert last_known(product.id, CHAOYANG) is None
 
 
-def test_haier_unavailable_shows_the_stored_answer_marked_stale_and_not_available(stock_app, sandbox, state):
+def test_haier_unavailable_shows_the_stored_answer_marked_stale_and_not_available(
+    haier_app, sandbox, sandbox_state
+):
     code = pick_code(sandbox, stock="some")
     product = make_product(code)
     with time_machine.travel(utcnow(), tick=False) as traveller:
         live = check_haier_stock(product, ADDRESS)
         traveller.shift(timedelta(minutes=10))
-        state.set_fault("503", rate=1.0, endpoints=["stock"])
+        sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
         stale = check_haier_stock(product, ADDRESS)
     assert stale.source == "stale" and stale.error == "haier_unavailable"
     assert stale.available is False
@@ -238,36 +228,36 @@ def test_haier_unavailable_shows_the_stored_answer_marked_stale_and_not_availabl
     assert "10 分钟前" in stale.message and "仅供参考" in stale.message
 
 
-def test_stale_answer_comes_from_the_database_when_the_cache_is_empty(stock_app, sandbox, state):
+def test_stale_answer_comes_from_the_database_when_the_cache_is_empty(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
     live = check_haier_stock(product, ADDRESS)
     cache.delete(stock_cache_key(product.code, CHAOYANG))
-    state.set_fault("401", rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault("401", rate=1.0, endpoints=["stock"])
     stale = check_haier_stock(product, ADDRESS)
     assert (stale.source, stale.error) == ("stale", "haier_auth_failed")
     assert stale.warehouses == live.warehouses
 
 
-def test_refresh_during_an_outage_falls_back_to_the_cached_answer_as_stale(stock_app, sandbox, state):
+def test_refresh_during_an_outage_falls_back_to_the_cached_answer_as_stale(haier_app, sandbox, sandbox_state):
     product = make_product(pick_code(sandbox))
     check_haier_stock(product, ADDRESS)
-    state.set_fault("business_error", rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault("business_error", rate=1.0, endpoints=["stock"])
     stale = check_haier_stock(product, ADDRESS, refresh=True)
     assert (stale.source, stale.error) == ("stale", "haier_business_error")
     assert stale.error_detail == "系统繁忙，请稍后重试"
 
 
-def test_stale_answer_may_count_as_available_when_the_setting_allows(make_app, sandbox, state):
+def test_stale_answer_may_count_as_available_when_the_setting_allows(make_app, sandbox, sandbox_state):
     app = make_app(**haier_settings_for(sandbox), HAIER_MAX_ATTEMPTS=1, HAIER_STALE_COUNTS_AS_AVAILABLE=True)
     with app.app_context():
         product = make_product(pick_code(sandbox))
         check_haier_stock(product, ADDRESS)
-        state.set_fault("503", rate=1.0, endpoints=["stock"])
+        sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
         stale = check_haier_stock(product, ADDRESS, refresh=True)
     assert stale.source == "stale" and stale.available is True
 
 
-def test_result_to_dict_is_json_friendly(stock_app, sandbox):
+def test_result_to_dict_is_json_friendly(haier_app, sandbox):
     result = check_haier_stock(make_product(pick_code(sandbox)), ADDRESS)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["source"] == "live" and data["county_code"] == CHAOYANG
@@ -280,8 +270,11 @@ def test_result_to_dict_is_json_friendly(stock_app, sandbox):
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
-def test_redis_cache_is_shared_between_app_instances(make_app, sandbox, state):
-    settings = {**haier_settings_for(sandbox), "CACHE_KEY_PREFIX": f"test-shared-{os.getpid()}-{id(state)}:"}
+def test_redis_cache_is_shared_between_app_instances(make_app, sandbox, sandbox_state):
+    settings = {
+        **haier_settings_for(sandbox),
+        "CACHE_KEY_PREFIX": f"test-shared-{os.getpid()}-{id(sandbox_state)}:",
+    }
     first, second = make_app(**settings), make_app(**settings)
     assert first.config["CACHE_TYPE"] == "RedisCache"
     with first.app_context():
@@ -290,7 +283,7 @@ def test_redis_cache_is_shared_between_app_instances(make_app, sandbox, state):
     with second.app_context():
         assert check_haier_stock(product_by_code(product.code), ADDRESS).source == "cache"
         cache.clear()
-    assert stock_calls(state) == 1
+    assert stock_calls(sandbox_state) == 1
 
 
 def product_by_code(code: str):

@@ -5,27 +5,18 @@ from __future__ import annotations
 import pytest
 
 from dashboard.extensions import db
-from dashboard.haier.sandbox import get_sandbox_state
 from dashboard.models import InventoryLog, Product
 from tests._stock_check_support import CHAOYANG, expected_total, pick_code
 from tests.blueprints.api.conftest import assert_error, assert_matches_spec, assert_ok, bearer
-from tests.conftest import haier_settings_for
 from tests.factories import make_product
 
 ADDRESS = "北京市朝阳区建国路88号"
 
 
 @pytest.fixture
-def app(make_app, sandbox):
-    # The API tests' app talks to the sandbox; one attempt per call keeps the failure tests quick.
-    app = make_app(**haier_settings_for(sandbox), HAIER_MAX_ATTEMPTS=1)
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def state(sandbox):
-    return get_sandbox_state(sandbox.app)
+def app(haier_app):
+    # Every fixture built on `app` (users, tokens, clients) gets the sandbox-backed app.
+    return haier_app
 
 
 @pytest.fixture
@@ -69,12 +60,12 @@ def test_not_enough_stock_is_a_result_not_an_error(api, viewer, sandbox, product
     assert data["available"] is False and data["quantity"] == total + 1
 
 
-def test_refresh_bypasses_the_cache(api, viewer, state, product):
+def test_refresh_bypasses_the_cache(api, viewer, sandbox_state, product):
     stock(api, viewer, product_code=product.code, county_code=CHAOYANG)
     assert assert_ok(stock(api, viewer, product_code=product.code, county_code=CHAOYANG))["source"] == "cache"
     refreshed = assert_ok(stock(api, viewer, product_code=product.code, county_code=CHAOYANG, refresh=1))
     assert refreshed["source"] == "live"
-    assert state.counters()["totals"]["stock"] == 2
+    assert sandbox_state.counters()["totals"]["stock"] == 2
 
 
 def test_missing_product_code_is_the_old_systems_400(api, viewer):
@@ -87,19 +78,19 @@ def test_malformed_product_code_is_a_400(api, viewer, code):
     assert_error(stock(api, viewer, product_code=code, county_code=CHAOYANG), 400, "invalid_product_code")
 
 
-def test_unknown_product_is_a_404(api, viewer, state):
+def test_unknown_product_is_a_404(api, viewer, sandbox_state):
     error = assert_error(
         stock(api, viewer, product_code="NOSUCH001", county_code=CHAOYANG), 404, "product_not_found"
     )
     assert "NOSUCH001" in error["message"]
-    assert state.counters()["totals"]["stock"] == 0
+    assert sandbox_state.counters()["totals"]["stock"] == 0
 
 
 @pytest.mark.parametrize("quantity", ["0", "-1", "abc", "1.5", "10000"])
-def test_bad_quantity_is_a_400(api, viewer, state, product, quantity):
+def test_bad_quantity_is_a_400(api, viewer, sandbox_state, product, quantity):
     response = stock(api, viewer, product_code=product.code, county_code=CHAOYANG, quantity=quantity)
     assert_error(response, 400, "invalid_quantity")
-    assert state.counters()["totals"]["stock"] == 0
+    assert sandbox_state.counters()["totals"]["stock"] == 0
 
 
 @pytest.mark.parametrize("county_code", ["12345", "abcdef", "999999", "110100"])
@@ -114,14 +105,14 @@ def test_exactly_one_of_address_and_county_code(api, viewer, product, params):
     assert_error(stock(api, viewer, product_code=product.code, **params), 400, "location_required")
 
 
-def test_ambiguous_address_is_a_400_with_candidates(api, viewer, state, product):
+def test_ambiguous_address_is_a_400_with_candidates(api, viewer, sandbox_state, product):
     response = stock(api, viewer, product_code=product.code, address="朝阳区")
     error = assert_error(response, 400, "address_ambiguous")
     assert_matches_spec(response, "/api/haier/stock/")
     assert error["address_status"] == "ambiguous"
     labels = [candidate["label"] for candidate in error["candidates"]]
     assert any("北京" in label for label in labels) and any("长春" in label for label in labels)
-    assert state.counters()["totals"]["stock"] == 0
+    assert sandbox_state.counters()["totals"]["stock"] == 0
 
 
 @pytest.mark.parametrize(
@@ -132,8 +123,8 @@ def test_incomplete_or_unknown_address_is_a_400(api, viewer, product, address, c
     assert error["address_status"] in ("incomplete", "unresolved")
 
 
-def test_haier_unavailable_without_a_last_known_answer_is_a_503(api, viewer, state, product):
-    state.set_fault("503", rate=1.0, endpoints=["stock"])
+def test_haier_unavailable_without_a_last_known_answer_is_a_503(api, viewer, sandbox_state, product):
+    sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
     error = assert_error(
         stock(api, viewer, product_code=product.code, county_code=CHAOYANG), 503, "haier_unavailable"
     )
@@ -149,37 +140,37 @@ def test_haier_unavailable_without_a_last_known_answer_is_a_503(api, viewer, sta
         ("malformed", 502, "haier_protocol_error"),
     ],
 )
-def test_each_haier_failure_has_its_status(api, viewer, state, product, fault, status, code):
-    state.set_fault(fault, rate=1.0, endpoints=["stock"])
+def test_each_haier_failure_has_its_status(api, viewer, sandbox_state, product, fault, status, code):
+    sandbox_state.set_fault(fault, rate=1.0, endpoints=["stock"])
     assert_error(stock(api, viewer, product_code=product.code, county_code=CHAOYANG), status, code)
 
 
-def test_haier_unavailable_with_a_last_known_answer_is_a_stale_result(api, viewer, state, product):
+def test_haier_unavailable_with_a_last_known_answer_is_a_stale_result(api, viewer, sandbox_state, product):
     live = assert_ok(stock(api, viewer, product_code=product.code, county_code=CHAOYANG))
-    state.set_fault("503", rate=1.0, endpoints=["stock"])
+    sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
     stale = assert_ok(stock(api, viewer, product_code=product.code, county_code=CHAOYANG, refresh=1))
     assert (stale["source"], stale["error"]) == ("stale", "haier_unavailable")
     assert stale["available"] is False and stale["total_stock"] == live["total_stock"]
 
 
-def test_haier_business_error_is_a_502_with_haiers_message(api, viewer, state, product):
-    state.set_fault("business_error", rate=1.0, endpoints=["stock"])
+def test_haier_business_error_is_a_502_with_haiers_message(api, viewer, sandbox_state, product):
+    sandbox_state.set_fault("business_error", rate=1.0, endpoints=["stock"])
     error = assert_error(
         stock(api, viewer, product_code=product.code, county_code=CHAOYANG), 502, "haier_business_error"
     )
     assert error["haier_message"] == "系统繁忙，请稍后重试" and "系统繁忙" in error["message"]
 
 
-def test_haier_auth_failure_is_a_502_telling_to_ask_an_admin(api, viewer, state, product):
-    state.set_fault("401", rate=1.0)
+def test_haier_auth_failure_is_a_502_telling_to_ask_an_admin(api, viewer, sandbox_state, product):
+    sandbox_state.set_fault("401", rate=1.0)
     error = assert_error(
         stock(api, viewer, product_code=product.code, county_code=CHAOYANG), 502, "haier_auth_failed"
     )
     assert "管理员" in error["message"]
 
 
-def test_error_bodies_never_carry_secrets_or_tracebacks(api, viewer, state, product):
-    state.set_fault("401", rate=1.0)
+def test_error_bodies_never_carry_secrets_or_tracebacks(api, viewer, sandbox_state, product):
+    sandbox_state.set_fault("401", rate=1.0)
     body = stock(api, viewer, product_code=product.code, county_code=CHAOYANG).get_data(as_text=True)
     for secret in ("sandbox-secret", "sandbox-password", "Traceback", 'File "'):
         assert secret not in body
@@ -200,8 +191,8 @@ def test_balance_is_refused_to_operators(api, token_for):
     assert_error(api.get("/api/haier/balance/", headers=bearer(token_for("operator"))), 403, "forbidden")
 
 
-def test_balance_when_haier_is_down_is_a_503(api, token_for, state):
-    state.set_fault("500", rate=1.0, endpoints=["balance"])
+def test_balance_when_haier_is_down_is_a_503(api, token_for, sandbox_state):
+    sandbox_state.set_fault("500", rate=1.0, endpoints=["balance"])
     assert_error(api.get("/api/haier/balance/", headers=bearer(token_for("admin"))), 503, "haier_unavailable")
 
 
@@ -233,13 +224,13 @@ def test_sync_from_a_session_form_post_with_csrf(login_as, product):
     )
 
 
-def test_sync_from_a_session_without_csrf_is_refused(login_as, state, product):
+def test_sync_from_a_session_without_csrf_is_refused(login_as, sandbox_state, product):
     client = login_as("operator")
     response = client.post(
         f"/api/products/{product.id}/sync-haier-stock/", data={"county_code": CHAOYANG}, csrf=False
     )
     assert_error(response, 400, "csrf_failed")
-    assert state.counters()["totals"]["stock"] == 0
+    assert sandbox_state.counters()["totals"]["stock"] == 0
 
 
 @pytest.mark.parametrize("county_code", ["12", "abcdef", "110100"])
@@ -261,8 +252,8 @@ def test_sync_of_an_unknown_product_is_a_404(api, token_for):
     assert_error(response, 404, "product_not_found")
 
 
-def test_sync_when_haier_is_down_is_a_503_and_writes_nothing(api, token_for, state, product):
-    state.set_fault("503", rate=1.0, endpoints=["stock"])
+def test_sync_when_haier_is_down_is_a_503_and_writes_nothing(api, token_for, sandbox_state, product):
+    sandbox_state.set_fault("503", rate=1.0, endpoints=["stock"])
     response = api.post(
         f"/api/products/{product.id}/sync-haier-stock/",
         json={"county_code": CHAOYANG},
