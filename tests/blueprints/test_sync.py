@@ -13,20 +13,20 @@ from dashboard.models import SchedulerLease, SyncKind, SyncRun, SyncTrigger
 from dashboard.services import sync
 from dashboard.services.sync_runner import LEASE_NAME
 from dashboard.timeutil import utcnow
-from tests.services._sync_support import FOR_SALE, product, run_row, sellable_here, sync_settings
+from tests.services._sync_support import (
+    FOR_SALE,
+    app_with_catalogue,
+    product,
+    run_row,
+    sellable_here,
+)
 
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
 def app(make_app, sandbox):
-    app = make_app(**sync_settings(sandbox, SYNC_CONCURRENCY=4))
-    with app.app_context():
-        sync.run_sync(SyncKind.CATALOGUE, trigger=SyncTrigger.COMMAND, operator="tester")
-        yield app
-        for run in sync.running_runs():
-            sync.cancel_sync(run.id)
-        assert sync.join_background_syncs(app, timeout=20)
+    yield from app_with_catalogue(make_app, sandbox, concurrency=4)
 
 
 @pytest.fixture

@@ -25,6 +25,20 @@ def sync_settings(sandbox, **overrides) -> dict:
     return {**haier_settings_for(sandbox), "DEFAULT_COUNTY_CODE": COUNTY, "SYNC_CONCURRENCY": 8, **overrides}
 
 
+def app_with_catalogue(make_app, sandbox, concurrency: int):
+    """Yield an app on the sandbox with the catalogue synced; background runs are cancelled and joined after."""
+    from dashboard.models import SyncKind, SyncTrigger
+    from dashboard.services import sync
+
+    app = make_app(**sync_settings(sandbox, SYNC_CONCURRENCY=concurrency))
+    with app.app_context():
+        sync.run_sync(SyncKind.CATALOGUE, trigger=SyncTrigger.COMMAND, operator="tester")
+        yield app
+        for run in sync.running_runs():
+            sync.cancel_sync(run.id)
+        assert sync.join_background_syncs(app, timeout=20)
+
+
 def log_count() -> int:
     fresh()
     return db.session.execute(select(func.count(InventoryLog.id))).scalar_one()

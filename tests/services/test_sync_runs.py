@@ -14,18 +14,18 @@ from dashboard.models import SchedulerLease, SyncKind, SyncRun, SyncStatus, Sync
 from dashboard.services import sync
 from dashboard.services.sync_runner import ABANDONED_MESSAGE, LEASE_NAME
 from dashboard.timeutil import utcnow
-from tests.services._sync_support import FOR_SALE, log_count, run_row, sync_settings, wait_until
+from tests.services._sync_support import (
+    FOR_SALE,
+    app_with_catalogue,
+    log_count,
+    run_row,
+    wait_until,
+)
 
 
 @pytest.fixture
 def app(make_app, sandbox):
-    app = make_app(**sync_settings(sandbox, SYNC_CONCURRENCY=2))
-    with app.app_context():
-        sync.run_sync(SyncKind.CATALOGUE, trigger=SyncTrigger.COMMAND, operator="tester")
-        yield app
-        for run in sync.running_runs():
-            sync.cancel_sync(run.id)
-        assert sync.join_background_syncs(app, timeout=20)
+    yield from app_with_catalogue(make_app, sandbox, concurrency=2)
 
 
 @pytest.fixture
