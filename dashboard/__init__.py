@@ -85,30 +85,37 @@ def _init_monitoring(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from dashboard.blueprints.api import bp as api_bp
-    from dashboard.blueprints.auth import bp as auth_bp
-    from dashboard.blueprints.haier_info import bp as haier_info_bp
-    from dashboard.blueprints.health import bp as health_bp
-    from dashboard.blueprints.main import bp as main_bp
-    from dashboard.blueprints.monitoring import bp as monitoring_bp
-    from dashboard.blueprints.products import bp as products_bp
-    from dashboard.blueprints.regions import bp as regions_bp
-    from dashboard.blueprints.scheduler import bp as scheduler_bp
-    from dashboard.blueprints.stock import bp as stock_bp
-    from dashboard.blueprints.stock_check import bp as stock_check_bp
-    from dashboard.blueprints.stock_logs import bp as stock_logs_bp
-    from dashboard.blueprints.sync import bp as sync_bp
+    from dashboard.blueprints import (
+        api,
+        auth,
+        haier_info,
+        health,
+        main,
+        monitoring,
+        products,
+        regions,
+        scheduler,
+        stock,
+        stock_check,
+        stock_logs,
+        sync,
+    )
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(products_bp)
-    app.register_blueprint(regions_bp)
-    app.register_blueprint(scheduler_bp)
-    app.register_blueprint(stock_check_bp)
-    app.register_blueprint(haier_info_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(monitoring_bp)
-    app.register_blueprint(sync_bp)
-    app.register_blueprint(stock_bp)
-    app.register_blueprint(stock_logs_bp)
+    # Chinese in JSON bodies (API, /health) as text, not \u escapes: readable in logs and by people.
+    app.json.ensure_ascii = False
+    for area in (
+        main,
+        auth,
+        products,
+        stock,
+        stock_logs,
+        stock_check,
+        regions,
+        sync,
+        scheduler,
+        haier_info,
+        api,
+        health,
+        monitoring,
+    ):
+        app.register_blueprint(area.bp)

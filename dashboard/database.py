@@ -38,7 +38,3 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
-
-
-def is_sqlite() -> bool:
-    return db.engine.dialect.name == "sqlite"

@@ -43,8 +43,3 @@ def hx_redirect(response: Response, url: str) -> Response:
 def hx_trigger(response: Response, events: str | dict[str, Any]) -> Response:
     response.headers["HX-Trigger"] = events if isinstance(events, str) else json.dumps(events)
     return response
-
-
-def hx_refresh(response: Response) -> Response:
-    response.headers["HX-Refresh"] = "true"
-    return response
