@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from . import parsing
 from .errors import HaierAuthError, HaierBusinessError, HaierProtocolError
+from .masking import mask_text
 from .observers import CallRecord
 from .settings import HaierSettings
 from .token import TokenInfo, TokenReplyError, token_from_reply
@@ -36,7 +37,9 @@ class TokenFetcher:
         body = reply.body
         if isinstance(body, dict) and body.get("success") is False:
             _, _, message = parsing.unwrap(body)
-            raise HaierAuthError(f"token request refused: {message or 'success:false'}", endpoint="token")
+            # A gateway may echo the request, client secret included, in its refusal.
+            text = mask_text(message, self.transport.secrets()) if message else "success:false"
+            raise HaierAuthError(f"token request refused: {text}", endpoint="token")
         try:
             return token_from_reply(
                 body, now=self.wall_clock(), margin=self.settings.token_refresh_margin_seconds

@@ -145,13 +145,7 @@ class HaierAPI:
             "source": validation.required_text(source, "source", name),
             "sellerPassword": self.settings.require("seller_password"),
         }
-        with self._record(name, product_code=code, county_code=county) as record:
-            reply, data = self._call(name, payload, record)
-            rows = self._read(
-                reply,
-                name,
-                lambda: [parsing.warehouse(r) for r in parsing.as_rows(data)],
-            )
+        rows = self._exchange(name, payload, _rows(parsing.warehouse), product_code=code, county_code=county)
         rows.sort(key=lambda w: w.sort_key())
         return StockResult(
             product_code=code,
@@ -175,13 +169,7 @@ class HaierAPI:
             "passWord": self.settings.require("password"),
         }
         if product_codes is None:
-            with self._record(name) as record:
-                reply, data = self._call(name, base, record)
-                return self._read(
-                    reply,
-                    name,
-                    lambda: [parsing.product(r) for r in parsing.as_rows(data)],
-                )
+            return self._exchange(name, base, _rows(parsing.product))
         codes = validation.product_codes(product_codes, name)
         return self._batched(name, base, codes, parsing.product)
 
@@ -214,9 +202,7 @@ class HaierAPI:
             payload["memberId"] = member
         payload["sellerCode"] = self.settings.require("customer_code")
         payload["sellerPassword"] = self.settings.require("seller_password")
-        with self._record(name) as record:
-            reply, data = self._call(name, payload, record)
-            return self._read(reply, name, lambda: parsing.logistics(order, data))
+        return self._exchange(name, payload, lambda data: parsing.logistics(order, data))
 
     def get_account_balance(self) -> list[AccountBalance]:
         name = "get_account_balance"
@@ -224,9 +210,7 @@ class HaierAPI:
             "customerCode": self.settings.require("customer_code"),
             "customerPassword": self.settings.require("seller_password"),
         }
-        with self._record(name) as record:
-            reply, data = self._call(name, payload, record)
-            return self._read(reply, name, lambda: [parsing.balance(r) for r in parsing.as_rows(data)])
+        return self._exchange(name, payload, _rows(parsing.balance))
 
     # -- machinery ---------------------------------------------------------------------------
 
@@ -235,10 +219,7 @@ class HaierAPI:
         for start in range(0, len(codes), BATCH_SIZE):
             batch = codes[start : start + BATCH_SIZE]
             wanted = set(batch)
-            with self._record(name) as record:
-                reply, data = self._call(name, {**base, "productCodes": batch}, record)
-                items = self._read(reply, name, lambda d=data: [parse(r) for r in parsing.as_rows(d)])
-            for item in items:
+            for item in self._exchange(name, {**base, "productCodes": batch}, _rows(parse)):
                 if item.code in wanted:
                     merged.setdefault(item.code, item)
                 else:
@@ -248,6 +229,15 @@ class HaierAPI:
                         item.code,
                     )
         return [merged[c] for c in codes if c in merged]
+
+    def _exchange(self, name: str, payload: dict, parse: Callable[[Any], T], **codes: str | None) -> T:
+        """One recorded call: POST, unwrap the envelope, read ``data``; unreadable data is a protocol error."""
+        with self._record(name, **codes) as record:
+            reply, data = self._call(name, payload, record)
+            try:
+                return parse(data)
+            except Unreadable as exc:
+                raise self._transport.protocol_error(str(exc), reply.raw, reply.status, name) from None
 
     def _call(self, name: str, payload: dict, record: CallRecord) -> tuple[Reply, Any]:
         url = self.settings.base_url + PATHS[name]
@@ -267,12 +257,6 @@ class HaierAPI:
             text = mask_text(message, self._secrets()) if message else "success:false without a message"
             raise HaierBusinessError(text, status=reply.status, endpoint=name)
         return reply, data
-
-    def _read(self, reply: Reply, name: str, parse: Callable[[], T]) -> T:
-        try:
-            return parse()
-        except Unreadable as exc:
-            raise self._transport.protocol_error(str(exc), reply.raw, reply.status, name) from None
 
     def _record(self, name: str, **codes: str | None) -> CallRecorder:
         if name != "token":
@@ -313,3 +297,8 @@ class HaierAPI:
             *self.settings.secrets,
             *((self._last_token,) if self._last_token else ()),
         )
+
+
+def _rows(parse: Callable[[dict], T]) -> Callable[[Any], list[T]]:
+    """A reader of ``data`` as rows, each converted by ``parse``."""
+    return lambda data: [parse(row) for row in parsing.as_rows(data)]

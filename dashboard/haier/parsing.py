@@ -1,6 +1,6 @@
 """Wire → typed results. Haier's spellings stay here; nothing past this module sees them.
 
-Every converter raises :class:`_Unreadable` with a short reason; the client turns that into a
+Every converter raises :class:`Unreadable` with a short reason; the client turns that into a
 :class:`HaierProtocolError` carrying the masked raw body. Blank optional fields become ``None``;
 a blank *required* figure (stock, balance) is unreadable, never a zero.
 """
@@ -87,9 +87,13 @@ def required_text(row: dict, key: str) -> str:
     return value
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def decimal(row: dict, key: str) -> Decimal | None:
     value = row.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _blank(value):
         return None
     if isinstance(value, bool):
         raise Unreadable(f"'{key}' is not a number")
@@ -114,7 +118,7 @@ def integer(row: dict, key: str) -> int | None:
 def flag(row: dict, *keys: str) -> bool | None:
     for key in keys:
         value = row.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _blank(value):
             continue
         normal = str(value).strip().lower()
         if normal in ("1", "true", "y", "yes"):
@@ -123,6 +127,13 @@ def flag(row: dict, *keys: str) -> bool | None:
             return False
         raise Unreadable(f"'{key}' is not a 0/1 flag: {value!r}")
     return None
+
+
+def required_flag(row: dict, key: str) -> bool:
+    value = flag(row, key)
+    if value is None:
+        raise Unreadable(f"'{key}' is missing")
+    return value
 
 
 def local_datetime(row: dict, key: str) -> datetime | None:
@@ -138,9 +149,7 @@ def local_datetime(row: dict, key: str) -> datetime | None:
 
 
 def product(row: dict) -> HaierProduct:
-    is_sales = flag(row, "isSales")
-    if is_sales is None:
-        raise Unreadable("'isSales' is missing")
+    is_sales = required_flag(row, "isSales")
     return HaierProduct(
         code=required_text(row, "productCode"),
         model=text(row, "productModel"),
@@ -176,9 +185,7 @@ def price(row: dict) -> HaierPrice:
             raise
         # Documented both as a number (直扣) and as a rebate-type string: keep the string.
         direct_discount, rebate_policy = None, text(row, "stockRebatePolicy")
-    is_sales = flag(row, "isSales")
-    if is_sales is None:
-        raise Unreadable("'isSales' is missing")
+    is_sales = required_flag(row, "isSales")
     return HaierPrice(
         code=required_text(row, "productCode"),
         supply_price=decimal(row, "supplyPrice"),

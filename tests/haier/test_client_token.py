@@ -77,6 +77,14 @@ def test_success_false_token_reply_is_an_auth_error(requests_mock):
         make_client().authenticate()
 
 
+def test_success_false_token_reply_never_echoes_the_client_secret(requests_mock):
+    requests_mock.post(TOKEN_URL, json={"success": False, "errorMsg": "bad secret client-secret-XYZ"})
+    with pytest.raises(HaierAuthError) as info:
+        make_client().authenticate()
+    assert "client-secret-XYZ" not in str(info.value)
+    assert "bad secret ***" in str(info.value)
+
+
 def test_missing_credentials_fail_before_any_call(requests_mock):
     client = make_client(HAIER_CLIENT_SECRET="")
     with pytest.raises(HaierConfigError) as info:
