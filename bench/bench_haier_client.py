@@ -38,18 +38,6 @@ CATALOGUE_SIZE = 200
 COUNTY = "110105"
 
 
-def client_config(url: str) -> dict:
-    return {
-        "HAIER_BASE_URL": url,
-        "HAIER_CLIENT_ID": "sandbox-client",
-        "HAIER_CLIENT_SECRET": "sandbox-secret",
-        "HAIER_CUSTOMER_CODE": "8800633175",
-        "HAIER_SEND_TO_CODE": "8800633176",
-        "HAIER_PASSWORD": "sandbox-password",
-        "HAIER_SELLER_PASSWORD": "sandbox-seller-password",
-    }
-
-
 def sellable_codes(client: HaierAPI) -> list[str]:
     """Codes the sandbox sells in COUNTY (some products are not released in some regions)."""
     codes = []
@@ -78,8 +66,9 @@ def overhead(calls: int) -> None:
     server = serve_in_thread(app)
     try:
         # The limiter stays in the path but never binds, so its cost is part of the figure.
+        sandbox = get_sandbox_state(app).settings
         client = HaierAPI.from_settings(
-            client_config(server.url),
+            sandbox.client_config(server.url),
             token_store=LocalTokenStore(),
             rate_limiter=RateLimiter(1e9, burst=1e9),
         )
@@ -91,12 +80,12 @@ def overhead(calls: int) -> None:
 
         def body(code: str) -> dict:
             return {
-                "salesCode": "8800633175",
-                "senderCode": "8800633176",
+                "salesCode": sandbox.customer_code,
+                "senderCode": sandbox.send_to_code,
                 "productCode": code,
                 "countyCode": COUNTY,
                 "source": "JSH-B",
-                "sellerPassword": "sandbox-seller-password",
+                "sellerPassword": sandbox.seller_password,
             }
 
         timings: dict[str, list[float]] = {"client": [], "requests.post": [], "session.post": []}
@@ -147,7 +136,9 @@ def throughput(seconds: float, threads: int = 16) -> None:
                 records.append(record)
 
         # Default wiring: the process-wide token store and the shared rate limiter.
-        client = HaierAPI.from_settings(client_config(server.url), observers=[observe])
+        client = HaierAPI.from_settings(
+            get_sandbox_state(app).settings.client_config(server.url), observers=[observe]
+        )
         client.authenticate()
         codes = sellable_codes(client)
         records.clear()

@@ -20,6 +20,7 @@ from dashboard.haier import (
     StockResult,
 )
 from dashboard.haier.ratelimit import pacing_for_limit
+from dashboard.haier.sandbox import get_sandbox_state
 from dashboard.haier.sandbox.catalogue import catalogue
 from tests.conftest import SANDBOX_TEST_SETTINGS, haier_settings_for
 
@@ -240,3 +241,12 @@ def test_sixteen_threads_get_one_new_token_when_the_token_falls_due(make_client,
     counters = control.counters()
     assert counters["tokens_issued"] == 2
     assert counters["calls"]["stock"] == {"ok": 17}
+
+
+def test_the_sandbox_settings_give_a_client_config_that_reaches_it(sandbox):
+    settings = get_sandbox_state(sandbox.app).settings
+    config = settings.client_config(sandbox.url)
+    assert config["HAIER_CLIENT_SECRET"] == settings.client_secret
+    with HaierAPI.from_settings(config, token_store=LocalTokenStore()) as client:
+        assert client.settings.token_url == f"{sandbox.url}/oauth2/auth"
+        assert client.check_stock(CODES[0], COUNTY).product_code == CODES[0]

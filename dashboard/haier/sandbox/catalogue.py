@@ -90,6 +90,13 @@ def _letters(rng: random.Random, n: int, alphabet: str = "ABCDEFGHJKLMNPQRSTUVWX
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
+# Wall (GW) and floor-standing (LW) units share one model pattern; only the mount letters and sizes differ.
+_AIR_CONDITIONERS: dict[str, tuple[str, tuple[tuple[int, str], ...]]] = {
+    "挂式空调": ("GW", ((26, "大1匹"), (35, "1.5匹"))),
+    "柜式空调": ("LW", ((50, "2匹"), (72, "3匹"))),
+}
+
+
 def _model_and_name(group: str, brand: str, rng: random.Random) -> tuple[str, str]:
     """A model number in Haier's style for the group, and the Chinese product name that goes with it."""
     if group == "冰箱":
@@ -113,18 +120,11 @@ def _model_and_name(group: str, brand: str, rng: random.Random) -> tuple[str, st
                 f"{brand} {kg}公斤波轮洗衣机",
             )
         return f"HGY{kg}0-F{rng.randint(100, 399)}U1", f"{brand} {kg}公斤热泵干衣机"
-    if group == "挂式空调":
-        size, hp = rng.choice(((26, "大1匹"), (35, "1.5匹")))
-        model = (
-            f"KFR-{size}GW/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
-        )
-        return model, f"{brand} {hp}新一级能效变频挂式空调"
-    if group == "柜式空调":
-        size, hp = rng.choice(((50, "2匹"), (72, "3匹")))
-        model = (
-            f"KFR-{size}LW/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
-        )
-        return model, f"{brand} {hp}新一级能效变频柜式空调"
+    if group in _AIR_CONDITIONERS:
+        mount, sizes = _AIR_CONDITIONERS[group]
+        size, hp = rng.choice(sizes)
+        model = f"KFR-{size}{mount}/{rng.randint(1, 99):02d}{_letters(rng, 3)}{rng.choice('123')}{rng.choice('A1')}U1"
+        return model, f"{brand} {hp}新一级能效变频{group}"
     if group == "电热水器":
         litres = rng.choice((50, 60, 80, 100))
         return (

@@ -57,6 +57,23 @@ class SandboxSettings:
     def replace(self, **changes: Any) -> SandboxSettings:
         return dataclasses.replace(self, **{name: _convert(name, value) for name, value in changes.items()})
 
+    def client_config(self, url: str) -> dict[str, str | None]:
+        """The HAIER_* settings that point a real Haier client at this sandbox served on `url`.
+
+        HAIER_TOKEN_URL is None on purpose: it overrides any token URL from the environment, so the client asks
+        this sandbox's /oauth2/auth.
+        """
+        return {
+            "HAIER_BASE_URL": url,
+            "HAIER_TOKEN_URL": None,
+            "HAIER_CLIENT_ID": self.client_id,
+            "HAIER_CLIENT_SECRET": self.client_secret,
+            "HAIER_CUSTOMER_CODE": self.customer_code,
+            "HAIER_SEND_TO_CODE": self.send_to_code,
+            "HAIER_PASSWORD": self.password,
+            "HAIER_SELLER_PASSWORD": self.seller_password,
+        }
+
 
 def _to_bool(value: Any) -> bool:
     if isinstance(value, bool):

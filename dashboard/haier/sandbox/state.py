@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import Any
 
 from flask import Flask, current_app
@@ -87,25 +87,10 @@ class SandboxState:
 
     # Faults
 
-    def set_fault(
-        self,
-        mode: str,
-        *,
-        rate: float | None = None,
-        count: int | None = None,
-        endpoints: Iterable[str] | None = None,
-        product_codes: Iterable[str] | None = None,
-        hang_seconds: float | None = None,
-    ) -> Fault:
-        """Add a fault: by `rate` (0..1 of matching calls) or `count` (the next N matching calls)."""
-        fault = Fault.build(
-            mode,
-            rate=rate,
-            count=count,
-            endpoints=endpoints,
-            product_codes=product_codes,
-            hang_seconds=hang_seconds,
-        )
+    def set_fault(self, mode: str, **options: Any) -> Fault:
+        """Add a fault built by :meth:`Fault.build`: by `rate` (0..1 of matching calls) or `count` (the next N
+        matching calls), optionally limited to `endpoints` / `product_codes`, with `hang_seconds` for "hang"."""
+        fault = Fault.build(mode, **options)
         with self._lock:
             self._faults.append(fault)
         return fault
