@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 
 from flask import request
-from sqlalchemy import select
 
 from dashboard.api_envelope import api_ok
 from dashboard.blueprints.api import bp, params
 from dashboard.blueprints.api.auth import api_auth_required, api_user
 from dashboard.blueprints.api.errors import ApiError, bad_parameter
 from dashboard.blueprints.api.serializers import product_sync_dict
-from dashboard.extensions import db
 from dashboard.haier import get_haier_client
 from dashboard.models import Product, Role, Source
 from dashboard.services import sync
-from dashboard.services.stock_check import check_haier_stock
+from dashboard.services.stock_check import check_haier_stock, product_by_code
 
 MAX_ADDRESS_LENGTH = 200
 # Product.code is 32 characters; anything longer, or with spaces or control characters, cannot be a code.
@@ -26,7 +24,7 @@ _PRODUCT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")
 def _product_by_code(code: str) -> Product:
     if not _PRODUCT_CODE.fullmatch(code):
         raise bad_parameter("product_code", f"商品编码格式不正确：{code[:40]}", code="invalid_product_code")
-    product = db.session.execute(select(Product).where(Product.code == code)).scalar_one_or_none()
+    product = product_by_code(code)
     if product is None:
         raise ApiError(404, "product_not_found", f"商品不存在：{code}", product_code=code)
     return product
@@ -59,15 +57,13 @@ def haier_balance():
 def sync_haier_stock(product_id: int):
     data = params.body()
     county_code = params.text(data, "county_code", max_length=12)
-    if db.session.get(Product, product_id) is None:
-        raise ApiError(404, "product_not_found", f"商品不存在（ID {product_id}）", product_id=product_id)
     try:
         result = sync.sync_product_stock(
             product_id, county_code=county_code, operator=api_user().username, source=Source.API
         )
     except sync.InvalidSyncRequest as invalid:
         raise bad_parameter("county_code", str(invalid), code="invalid_county_code") from None
-    except sync.ProductNotFound:  # deleted between the check above and the sync
+    except sync.ProductNotFound:
         raise ApiError(
             404, "product_not_found", f"商品不存在（ID {product_id}）", product_id=product_id
         ) from None

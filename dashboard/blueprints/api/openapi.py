@@ -22,8 +22,9 @@ from dashboard.blueprints.api.openapi_ops import (
     query,
     ref,
 )
-from dashboard.blueprints.api.schemas import SCHEMAS
-from dashboard.models import Role
+from dashboard.blueprints.api.schemas import SCHEMAS, enum_of
+from dashboard.models import ChangeType, Role, Source
+from dashboard.services import catalogue
 
 PATHS: dict[str, dict[str, Any]] = {
     "/api/openapi.json": {
@@ -77,25 +78,11 @@ PATHS: dict[str, dict[str, Any]] = {
                 query("group", {"type": "string"}, "产品组"),
                 query("brand", {"type": "string"}, "品牌"),
                 query("category", {"type": "string"}, "品类"),
-                query("sale", {"type": "string", "enum": ["1", "0"]}, "可采状态"),
-                query("stock", {"type": "string", "enum": ["out", "low", "in"]}, "库存状态"),
+                query("sale", {"type": "string", "enum": list(catalogue.SALE_STATES)}, "可采状态"),
+                query("stock", {"type": "string", "enum": list(catalogue.STOCK_STATES)}, "库存状态"),
                 query(
                     "sort",
-                    {
-                        "type": "string",
-                        "enum": [
-                            "code",
-                            "model",
-                            "name",
-                            "group",
-                            "brand",
-                            "stock",
-                            "available",
-                            "supply_price",
-                            "last_sync",
-                        ],
-                        "default": "code",
-                    },
+                    {"type": "string", "enum": list(catalogue.SORT_COLUMNS), "default": "code"},
                     "排序字段",
                 ),
                 query("direction", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}, "排序方向"),
@@ -117,10 +104,10 @@ PATHS: dict[str, dict[str, Any]] = {
                 query("operator", {"type": "string", "maxLength": 100}, "操作人（包含）"),
                 query(
                     "change_type",
-                    {"type": "string", "enum": ["lock", "release", "adjust", "sync"]},
+                    enum_of(ChangeType),
                     "变动类型",
                 ),
-                query("source", {"type": "string", "enum": ["web", "api", "cli", "scheduler"]}, "来源"),
+                query("source", enum_of(Source), "来源"),
                 query("date_from", {"type": "string", "format": "date"}, "开始日期（北京时间，含）"),
                 query("date_to", {"type": "string", "format": "date"}, "结束日期（北京时间，含）"),
                 *PAGING,

@@ -7,10 +7,11 @@ from typing import Any
 from flask import request
 
 from dashboard.blueprints.api.errors import ApiError, bad_parameter
+from dashboard.services import catalogue
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
-MAX_PAGE = 1_000_000
+MAX_PAGE = catalogue.MAX_PAGE  # the pages and the API accept the same page numbers
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
+
+from dashboard.models import ChangeType, Role, Source
+from dashboard.services.catalogue import STOCK_STATES
 
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
@@ -17,6 +21,11 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[
     if required:
         schema["required"] = required
     return schema
+
+
+def enum_of(kind: type[enum.StrEnum]) -> dict[str, Any]:
+    """A string schema listing the enum's values, so the document cannot drift from the model."""
+    return {"type": "string", "enum": [member.value for member in kind]}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -42,7 +51,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "description": "地址解析状态",
                     },
                     "resolution": _ref("Resolution"),
-                    "required_role": {"type": "string", "enum": ["viewer", "operator", "admin"]},
+                    "required_role": enum_of(Role),
                     "haier_message": {**_STR, "description": "海尔返回的原因"},
                     "reason": {**_STR, "description": "海尔不可用的原因（timeout、5xx …）"},
                     "requested": {**_INT, "description": "要锁定的数量（库存不足时）"},
@@ -77,7 +86,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "stock": _INT,
             "reserved": _INT,
             "available": _INT,
-            "stock_state": {"type": "string", "enum": ["out", "low", "in"]},
+            "stock_state": {"type": "string", "enum": list(STOCK_STATES)},
             "warehouse_code": _NSTR,
             "warehouse_grade": {"type": "string", "enum": ["0", "1"], "nullable": True},
             "warehouse_grade_label": _NSTR,
@@ -140,7 +149,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "log_id": _INT,
             "product_id": _INT,
-            "change_type": {"type": "string", "enum": ["lock", "release", "adjust", "sync"]},
+            "change_type": enum_of(ChangeType),
             "quantity": _INT,
             "stock_before": _INT,
             "stock_after": _INT,
@@ -207,7 +216,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "product_id": _INT,
             "product_code": _STR,
             "product_name": _STR,
-            "change_type": {"type": "string", "enum": ["lock", "release", "adjust", "sync"]},
+            "change_type": enum_of(ChangeType),
             "quantity": {**_INT, "description": "库存（调整、同步）或可用数（锁定、释放）的变化，带符号"},
             "stock_before": _INT,
             "stock_after": _INT,
@@ -216,7 +225,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "reason": _STR,
             "reference": _NSTR,
             "operator": _STR,
-            "source": {"type": "string", "enum": ["web", "api", "cli", "scheduler"]},
+            "source": enum_of(Source),
             "request_id": _NSTR,
             "reservation_id": {"type": "integer", "nullable": True},
         }

@@ -37,18 +37,11 @@ def _prefix() -> str:
         abort(400)
 
 
-@bp.get("/regions/")
-@role_required(Role.VIEWER)
-def index():
-    prefix = _prefix()
-    state = widget.from_text(prefix, request.args.get(f"{prefix}address", ""))
-    return render_page_or_fragment(PAGE, FRAGMENT, s=state)
-
-
+@bp.get("/regions/", endpoint="index")
 @bp.get("/regions/widget/resolve")
 @role_required(Role.VIEWER)
 def resolve_widget():
-    """Resolve-as-you-type: the parse of the text box, with the cascade pre-filled from it."""
+    """The page, and resolve-as-you-type: the parse of the text box, with the cascade pre-filled from it."""
     prefix = _prefix()
     state = widget.from_text(prefix, request.args.get(f"{prefix}address", ""))
     return render_page_or_fragment(PAGE, FRAGMENT, s=state)
