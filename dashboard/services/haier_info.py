@@ -6,6 +6,7 @@ a time, a status text, and every other field kept as a labelled extra, never dro
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -90,7 +91,5 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return str(value).strip()

@@ -54,7 +54,7 @@ def logistics():
     if not form.validate():
         return _render(context, status=422)
     try:
-        info = haier_info.order_logistics(form.order_code.data, form.delivery_record_code.data or None)
+        info = haier_info.order_logistics(form.order_code.data, form.delivery_record_code.data)
     except HaierError as exc:
         context["problem"] = problem_for(exc, haier_business_error="请检查订单号和发货单号是否正确。")
         if context["problem"] is None:
