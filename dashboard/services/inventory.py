@@ -5,6 +5,10 @@ PostgreSQL `SELECT … FOR UPDATE` on the product row; SQLite `BEGIN IMMEDIATE` 
 the first read, so two writers can never read the same figure and both act on it). The log row is written in
 the same transaction, so a change and its log row exist together or not at all. Never call Haier from here.
 
+Each operation commits on success (and rolls back only its own work on a refusal). A transaction the caller
+still has open is committed before the operation begins (see ledger.begin_write): read freely beforehand,
+but commit any writes of your own first.
+
 Product.reserved is the sum of the open quantities of the product's reservations, maintained here in the same
 transaction; available = stock − reserved.
 """
@@ -118,7 +122,7 @@ def lock_stock(
         db.session.flush()
         return append_log(product, ChangeType.LOCK, -quantity, stock, available, entry, reservation.id)
 
-    return run(ChangeType.LOCK, entry.idempotency_key, body)
+    return run(ChangeType.LOCK, entry.idempotency_key, body, product_id=product_id)
 
 
 def release_stock(
@@ -169,7 +173,7 @@ def release_stock(
         released = Entry(**{**entry.__dict__, "reference": reservation.reference})
         return append_log(product, ChangeType.RELEASE, amount, stock, available, released, reservation.id)
 
-    return run(ChangeType.RELEASE, entry.idempotency_key, body)
+    return run(ChangeType.RELEASE, entry.idempotency_key, body, reservation_id=reservation_id)
 
 
 def adjust_stock(
@@ -231,7 +235,7 @@ def adjust_stock(
             raise InvalidQuantity(delta, "调整后的库存超出上限", field="delta")
         return apply_stock(product, target, ChangeType.ADJUST, entry)
 
-    return run(ChangeType.ADJUST, entry.idempotency_key, body)
+    return run(ChangeType.ADJUST, entry.idempotency_key, body, product_id=product_id)
 
 
 def sync_stock(

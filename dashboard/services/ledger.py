@@ -76,8 +76,20 @@ class Entry:
 # --- transaction and log --------------------------------------------------------------------------------------
 
 
-def run(operation: ChangeType, key: str | None, body: Callable[[], StockChange | None]) -> StockChange | None:
-    """Run `body` in one write transaction; commit it, or roll back everything on any error."""
+def run(
+    operation: ChangeType,
+    key: str | None,
+    body: Callable[[], StockChange | None],
+    *,
+    product_id: int | None = None,
+    reservation_id: int | None = None,
+) -> StockChange | None:
+    """Run `body` in one write transaction; commit it, or roll back everything on any error.
+
+    `product_id` / `reservation_id` name what `key` is for (as given to find_replay): a key that lost the
+    race to a unique-key violation is a replay only when its first use was the same operation on the same
+    product or reservation.
+    """
     begin_write()
     try:
         change = body()
@@ -89,13 +101,11 @@ def run(operation: ChangeType, key: str | None, body: Callable[[], StockChange |
         raise
     except IntegrityError:
         db.session.rollback()
-        # Two requests with one key raced past the replay check; the unique key let only one in.
-        first = find_key(key) if key else None
-        if first is None:
+        # Requests on one product are serialised by its lock, so the replay check inside `body` catches their
+        # repeats; a key that gets here raced in from another product (or is not the cause at all).
+        change = find_replay(key, operation, product_id=product_id, reservation_id=reservation_id)
+        if change is None:
             raise
-        if first.change_type != operation.value:
-            raise IdempotencyConflict(key) from None
-        change = StockChange.from_log(first, replayed=True)
     except BaseException:
         db.session.rollback()
         raise
@@ -116,9 +126,13 @@ def run(operation: ChangeType, key: str | None, body: Callable[[], StockChange |
 
 
 def begin_write() -> None:
-    # The ledger owns its transaction. A transaction the caller left open is committed first: on SQLite a
-    # transaction that has already read cannot be upgraded to BEGIN IMMEDIATE, and on both backends the
-    # ledger commits at its end anyway.
+    """Commit the caller's open transaction, then begin the ledger's own write transaction.
+
+    Callers normally hold only a read transaction (a get-or-404 before the call), and committing it is
+    harmless. It has to end first: a SQLite transaction that has read cannot be upgraded to BEGIN IMMEDIATE.
+    It is committed rather than rolled back so that the ledger never discards work it did not write, and a
+    refusal rolls back only the ledger's own changes. Callers with writes of their own commit them first.
+    """
     session = db.session()
     if session.in_transaction():
         session.commit()

@@ -455,6 +455,18 @@ def test_a_key_reused_for_another_operation_is_refused(app):
     assert figures(product.id) == (10, 1)
 
 
+def test_a_key_that_races_in_from_another_product_is_refused_not_replayed(app, monkeypatch):
+    fridge, washer = product_with_stock("P1", stock=10), product_with_stock("P2", stock=10)
+    inventory.lock_stock(fridge.id, 1, "订单占用", OP, idempotency_key="k-race")
+    # As if the fridge's use of the key committed after the washer's replay check: the unique key stops it.
+    monkeypatch.setattr(inventory, "find_replay", lambda *args, **kwargs: None)
+
+    with pytest.raises(IdempotencyConflict):
+        inventory.lock_stock(washer.id, 1, "订单占用", OP, idempotency_key="k-race")
+
+    assert figures(fridge.id) == (10, 1) and figures(washer.id) == (10, 0)
+
+
 def test_a_refused_operation_does_not_consume_its_key(app):
     product = product_with_stock(stock=2)
     with pytest.raises(InsufficientStock):

@@ -5,7 +5,7 @@ from flask_login import login_required
 
 from dashboard.blueprints.stock_logs import bp
 from dashboard.htmx import render_page_or_fragment
-from dashboard.models import ChangeType, ReservationStatus, Role, Source
+from dashboard.models import ChangeType, Role, Source
 from dashboard.security import role_required
 from dashboard.services import csv_export, stock_log
 from dashboard.services.ledger_filters import InvalidFilter, parse_log_filter, parse_reservation_filter
@@ -67,7 +67,6 @@ def reservations():
         "stock_logs/_reservations_table.html",
         page=page,
         f=f,
-        statuses=list(ReservationStatus),
     )
 
 
