@@ -26,6 +26,7 @@ from dashboard.haier import get_haier_client  # noqa: E402
 from dashboard.haier.sandbox import create_sandbox_app  # noqa: E402
 from dashboard.haier.sandbox.catalogue import catalogue  # noqa: E402
 from dashboard.haier.sandbox.server import serve_in_thread  # noqa: E402
+from dashboard.haier.sandbox.settings import load_settings  # noqa: E402
 from dashboard.haier.sandbox.stock import NotPurchasable, stock_rows  # noqa: E402
 from dashboard.services import accounts, api_tokens  # noqa: E402
 from tests.factories import make_product  # noqa: E402
@@ -37,16 +38,8 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def haier_settings(url: str) -> dict:
-    return {
-        "HAIER_BASE_URL": url,
-        "HAIER_TOKEN_URL": None,
-        "HAIER_CLIENT_ID": "sandbox-client",
-        "HAIER_CLIENT_SECRET": "sandbox-secret",
-        "HAIER_CUSTOMER_CODE": "8800633175",
-        "HAIER_SEND_TO_CODE": "8800633176",
-        "HAIER_PASSWORD": "sandbox-password",
-        "HAIER_SELLER_PASSWORD": "sandbox-seller-password",
-    }
+    # The sandbox's own credentials (defaults, or its HAIER_SANDBOX_* environment), as the client needs them.
+    return load_settings().client_config(url)
 
 
 def sellable_code() -> str:

@@ -31,6 +31,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench._common import bench_app, postgres_database, sqlite_database  # noqa: E402
 from dashboard.extensions import db  # noqa: E402
+from dashboard.haier.sandbox.settings import load_settings  # noqa: E402
 from dashboard.models import Product, SyncKind, SyncTrigger  # noqa: E402
 
 LIMIT = 100
@@ -81,17 +82,8 @@ def stock_calls(url: str) -> tuple[int, int]:
 
 
 def client_settings(url: str) -> dict:
-    return {
-        "HAIER_BASE_URL": url,
-        "HAIER_CLIENT_ID": "sandbox-client",
-        "HAIER_CLIENT_SECRET": "sandbox-secret",
-        "HAIER_CUSTOMER_CODE": "8800633175",
-        "HAIER_SEND_TO_CODE": "8800633176",
-        "HAIER_PASSWORD": "sandbox-password",
-        "HAIER_SELLER_PASSWORD": "sandbox-seller-password",
-        "DEFAULT_COUNTY_CODE": "110105",
-        "LOG_LEVEL": "WARNING",
-    }
+    # The sandbox's own credentials (defaults, or its HAIER_SANDBOX_* environment), as the client needs them.
+    return {**load_settings().client_config(url), "DEFAULT_COUNTY_CODE": "110105", "LOG_LEVEL": "WARNING"}
 
 
 def timed(fn):

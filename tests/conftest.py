@@ -303,16 +303,12 @@ def haier_app(make_app, sandbox):
 
 
 def haier_settings_for(sandbox_server) -> dict:
-    """App settings that point the real Haier client at the sandbox."""
+    """App settings that point the real Haier client at the sandbox (short timeouts keep fault tests quick)."""
+    from dashboard.haier.sandbox import get_sandbox_state
+
+    settings = get_sandbox_state(sandbox_server.app).settings
     return {
-        "HAIER_BASE_URL": sandbox_server.url,
-        "HAIER_TOKEN_URL": None,
-        "HAIER_CLIENT_ID": "sandbox-client",
-        "HAIER_CLIENT_SECRET": "sandbox-secret",
-        "HAIER_CUSTOMER_CODE": "8800633175",
-        "HAIER_SEND_TO_CODE": "8800633176",
-        "HAIER_PASSWORD": "sandbox-password",
-        "HAIER_SELLER_PASSWORD": "sandbox-seller-password",
+        **settings.client_config(sandbox_server.url),
         "HAIER_READ_TIMEOUT": 5.0,
         "HAIER_DEADLINE_SECONDS": 15.0,
     }

@@ -13,13 +13,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 
-@bp.record_once
-def _utf8_json(setup_state) -> None:
-    # Messages are Chinese: send them as UTF-8 text, not \uXXXX escapes, so a person reading a response
-    # (a browser tab, curl, a log) can read it. Flask's JSON provider is per app, so this is app-wide.
-    setup_state.app.json.ensure_ascii = False
-
-
 @bp.before_request
 def _csrf_for_session_requests() -> None:
     from dashboard.blueprints.api.auth import bearer_token
