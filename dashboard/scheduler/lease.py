@@ -59,48 +59,64 @@ def write_transaction() -> Iterator[Connection]:
             yield conn
 
 
+def acquire_on(conn: Connection, name: str, owner: str, ttl: float, *, now: datetime) -> Lease:
+    """Take `name` on the caller's write transaction (free, expired or already ours).
+
+    Raises IntegrityError when someone else holds it; a caller sharing a larger transaction wraps this in a
+    savepoint. The sync engine does, so a run and its lease are committed together.
+    """
+    expires = now + timedelta(seconds=ttl)
+    taken = conn.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name)
+        .where(or_(SchedulerLease.expires_at <= now, SchedulerLease.owner == owner))
+        .values(owner=owner, acquired_at=now, expires_at=expires)
+    ).rowcount
+    if taken != 1:
+        conn.execute(
+            insert(SchedulerLease).values(name=name, owner=owner, acquired_at=now, expires_at=expires)
+        )
+    return Lease(name, owner, now, expires)
+
+
+def renew_on(conn: Connection, name: str, owner: str, ttl: float, *, now: datetime) -> bool:
+    """Push our lease's expiry to now + ttl on the caller's transaction; False when it is no longer ours."""
+    renewed = conn.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name, SchedulerLease.owner == owner)
+        .values(expires_at=now + timedelta(seconds=ttl))
+    ).rowcount
+    return renewed == 1
+
+
+def release_on(conn: Connection, name: str, owner: str) -> bool:
+    """Delete our lease row on the caller's transaction; False when someone else holds it by now."""
+    released = conn.execute(
+        delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.owner == owner)
+    ).rowcount
+    return released == 1
+
+
 def try_acquire(name: str, owner: str, ttl: float, *, now: datetime | None = None) -> Lease | None:
     """Take the lease `name` for `ttl` seconds if it is free, expired or already ours; None if someone holds it."""
-    now = now or utcnow()
-    expires = now + timedelta(seconds=ttl)
     try:
         with write_transaction() as conn:
-            taken = conn.execute(
-                update(SchedulerLease)
-                .where(SchedulerLease.name == name)
-                .where(or_(SchedulerLease.expires_at <= now, SchedulerLease.owner == owner))
-                .values(owner=owner, acquired_at=now, expires_at=expires)
-            ).rowcount
-            if taken != 1:
-                conn.execute(
-                    insert(SchedulerLease).values(name=name, owner=owner, acquired_at=now, expires_at=expires)
-                )
+            held = acquire_on(conn, name, owner, ttl, now=now or utcnow())
     except IntegrityError:
         return None
-    return Lease(name, owner, now, expires)
+    return held
 
 
 def renew(name: str, owner: str, ttl: float, *, now: datetime | None = None) -> bool:
     """Push our lease's expiry to now + ttl. False when it is no longer ours (it lapsed and was taken over)."""
-    now = now or utcnow()
     with write_transaction() as conn:
-        renewed = conn.execute(
-            update(SchedulerLease)
-            .where(SchedulerLease.name == name, SchedulerLease.owner == owner)
-            .values(expires_at=now + timedelta(seconds=ttl))
-        ).rowcount
-    return renewed == 1
+        return renew_on(conn, name, owner, ttl, now=now or utcnow())
 
 
 def release(name: str, owner: str) -> bool:
     """Give the lease up; a no-op (False) when someone else holds it by now."""
     with write_transaction() as conn:
-        return (
-            conn.execute(
-                delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.owner == owner)
-            ).rowcount
-            == 1
-        )
+        return release_on(conn, name, owner)
 
 
 def holder(name: str, *, now: datetime | None = None) -> Lease | None:

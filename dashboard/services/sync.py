@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,6 @@ from dashboard.services.sync_runner import (
     describe_haier_error,
     open_run,
     product_ids_for_codes,
-    reap_abandoned_runs,
     recent_runs,
     request_cancel,
     running_catalogue_wide_run,
@@ -159,11 +159,13 @@ def create_sync_run(
 ) -> SyncRun:
     """Validate the options and insert the running SyncRun. Raises InvalidSyncRequest or SyncAlreadyRunning."""
     kind = SyncKind(kind)
-    opts = _options(kind, **options)
-    reap_abandoned_runs()
+    return _open_run(kind, SyncTrigger(trigger), operator, _options(kind, **options))
+
+
+def _open_run(kind: SyncKind, trigger: SyncTrigger, operator: str, opts: _Options) -> SyncRun:
     return open_run(
         kind=kind.value,
-        trigger=SyncTrigger(trigger).value,
+        trigger=trigger.value,
         operator=operator,
         params=opts.params(),
         catalogue_wide=opts.catalogue_wide,
@@ -192,7 +194,8 @@ def run_sync(
     was and is recorded with its code; the run then ends `partial` (or `failed` if nothing succeeded).
     """
     kind, trigger = SyncKind(kind), SyncTrigger(trigger)
-    raw = dict(
+    opts = _options(
+        kind,
         product_codes=product_codes,
         catalogue_filter=catalogue_filter,
         category=category,
@@ -201,9 +204,8 @@ def run_sync(
         concurrency=concurrency,
         dry_run=dry_run,
     )
-    opts = _options(kind, **raw)
     if run_id is None:
-        run = create_sync_run(kind, trigger=trigger, operator=operator, **raw)
+        run = _open_run(kind, trigger, operator, opts)
     else:
         run = db.session.get(SyncRun, run_id)
         if run is None or run.status != SyncStatus.RUNNING.value:
@@ -346,8 +348,6 @@ def _run_in_thread(
 
 def join_background_syncs(app: Flask, timeout: float = 30.0) -> bool:
     """Wait for this app's background runs (tests, shutdown); True when none is left running."""
-    import time
-
     deadline = time.monotonic() + timeout
     for thread in list(app.extensions.get("sync_threads", {}).values()):
         thread.join(max(0.0, deadline - time.monotonic()))

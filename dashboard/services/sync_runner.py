@@ -1,10 +1,10 @@
 """SyncRun bookkeeping: opening a run (one catalogue-wide run at a time, across processes), the counters that
 worker threads share, the heartbeat that persists them, cancellation, and closing the run.
 
-Exclusivity is a row in scheduler_leases named "sync:catalogue-wide", inserted in the same transaction as the
-run: the primary key makes the check-and-insert race-safe on SQLite and PostgreSQL alike. The heartbeat renews
-the lease; a process that dies leaves a lease that expires, and the next run takes it over (and marks the
-abandoned run failed).
+Exclusivity is the scheduler's database lease (dashboard.scheduler.lease) named "sync:catalogue-wide", taken
+in the same transaction as the run is inserted, so a refused run leaves no row behind. The heartbeat renews the
+lease; a process that dies leaves a lease that expires, and the next run takes it over (its abandoned run is
+marked failed first: heartbeat and lease expiry are written together, so they lapse together).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.extensions import db
 from dashboard.haier import HaierError
 from dashboard.metrics import SYNC_ITEMS
-from dashboard.models import SchedulerLease, SyncRun, SyncStatus
+from dashboard.models import Product, SyncRun, SyncStatus
+from dashboard.scheduler import lease
 from dashboard.services.sync_mapping import FieldChange
 from dashboard.timeutil import utcnow
 
@@ -96,16 +97,13 @@ def _run_from_owner(owner: str) -> SyncRun | None:
     return db.session.get(SyncRun, int(owner.split(":", 1)[1]))
 
 
-def _run_from_lease(lease: SchedulerLease | None) -> SyncRun | None:
-    return None if lease is None else _run_from_owner(lease.owner)
-
-
 def open_run(
     *, kind: str, trigger: str, operator: str, params: dict[str, Any], catalogue_wide: bool
 ) -> SyncRun:
     """Insert a running SyncRun (committed). Raises SyncAlreadyRunning for a second catalogue-wide run."""
-    db.session.commit()
     now = utcnow()
+    # Same `now` as the lease below: a lease that has expired belongs to a run this marks failed.
+    reap_abandoned_runs(now=now)
     begin_write()
     run = SyncRun(
         kind=kind,
@@ -122,7 +120,14 @@ def open_run(
     db.session.flush()
     if catalogue_wide:
         try:
-            _take_lease(run, now)
+            with db.session.begin_nested():
+                lease.acquire_on(
+                    db.session.connection(), LEASE_NAME, _run_owner_tag(run.id), lease_seconds(), now=now
+                )
+        except IntegrityError:
+            db.session.rollback()
+            held = lease.holder(LEASE_NAME, now=now)
+            raise SyncAlreadyRunning(_run_from_owner(held.owner) if held else None) from None
         except BaseException:
             db.session.rollback()
             raise
@@ -130,58 +135,26 @@ def open_run(
     return run
 
 
-def _take_lease(run: SyncRun, now: datetime) -> None:
-    expires = now + timedelta(seconds=lease_seconds())
-    tag = _run_owner_tag(run.id)
-    try:
-        with db.session.begin_nested():
-            # Core insert: the identity map may hold the current lease row, which an ORM add would collide with.
-            db.session.execute(
-                insert(SchedulerLease).values(name=LEASE_NAME, owner=tag, acquired_at=now, expires_at=expires)
-            )
-    except IntegrityError:
-        held = db.session.get(SchedulerLease, LEASE_NAME, populate_existing=True)
-        if held is None or held.expires_at > now:
-            raise SyncAlreadyRunning(_run_from_lease(held)) from None
-        # Expired: its holder stopped heart-beating. Take it over only if nobody else just did.
-        previous_owner = held.owner  # read now: the UPDATE below refreshes `held` in the identity map
-        taken = db.session.execute(
-            update(SchedulerLease)
-            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.owner == previous_owner)
-            .where(SchedulerLease.expires_at <= now)
-            .values(owner=tag, acquired_at=now, expires_at=expires)
-        ).rowcount
-        if taken != 1:
-            raise SyncAlreadyRunning(_run_from_lease(db.session.get(SchedulerLease, LEASE_NAME))) from None
-        abandoned = _run_from_owner(previous_owner)
-        if abandoned is not None and abandoned.status == SyncStatus.RUNNING.value:
-            abandoned.status = SyncStatus.FAILED.value
-            abandoned.finished_at = now
-            abandoned.message = ABANDONED_MESSAGE
-        logger.warning(
-            "took over an expired catalogue-wide sync lease", extra={"previous_owner": previous_owner}
-        )
-
-
 def running_catalogue_wide_run() -> SyncRun | None:
     """The catalogue-wide run that holds the lease, if its heartbeat is fresh."""
-    lease = db.session.get(SchedulerLease, LEASE_NAME, populate_existing=True)
-    if lease is None or lease.expires_at <= utcnow():
-        return None
-    run = _run_from_lease(lease)
+    held = lease.holder(LEASE_NAME)
+    run = _run_from_owner(held.owner) if held else None
     return run if run is not None and run.status == SyncStatus.RUNNING.value else None
 
 
-def reap_abandoned_runs() -> int:
+def reap_abandoned_runs(*, now: datetime | None = None) -> int:
     """Mark runs whose heartbeat stopped (their process died) as failed; returns how many."""
-    cutoff = utcnow() - timedelta(seconds=lease_seconds())
+    now = now or utcnow()
     begin_write()
     count = db.session.execute(
         update(SyncRun)
-        .where(SyncRun.status == SyncStatus.RUNNING.value, SyncRun.heartbeat_at < cutoff)
-        .values(status=SyncStatus.FAILED.value, finished_at=utcnow(), message=ABANDONED_MESSAGE)
+        .where(SyncRun.status == SyncStatus.RUNNING.value)
+        .where(SyncRun.heartbeat_at <= now - timedelta(seconds=lease_seconds()))
+        .values(status=SyncStatus.FAILED.value, finished_at=now, message=ABANDONED_MESSAGE)
     ).rowcount
     db.session.commit()
+    if count:
+        logger.warning("marked abandoned sync runs failed", extra={"sync_runs_reaped": count})
     return count
 
 
@@ -211,6 +184,7 @@ class RunTracker:
         self.changes: list[FieldChange] = []
         self.cancelled = threading.Event()
         self.fatal: str | None = None
+        self.lease_lost = False
         self._lock = threading.Lock()
 
     @property
@@ -267,11 +241,9 @@ class RunTracker:
         begin_write()
         db.session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
         if self.catalogue_wide:
-            db.session.execute(
-                update(SchedulerLease)
-                .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.owner == _run_owner_tag(self.run_id))
-                .values(expires_at=now + timedelta(seconds=lease_seconds()))
-            )
+            tag = _run_owner_tag(self.run_id)
+            if not lease.renew_on(db.session.connection(), LEASE_NAME, tag, lease_seconds(), now=now):
+                self._lease_lost()
         db.session.commit()
         run = db.session.get(SyncRun, self.run_id, populate_existing=True)
         if run.cancel_requested:
@@ -287,13 +259,15 @@ class RunTracker:
             .values(status=status.value, finished_at=utcnow(), message=message)
         )
         if self.catalogue_wide:
-            db.session.execute(
-                delete(SchedulerLease).where(
-                    SchedulerLease.name == LEASE_NAME, SchedulerLease.owner == _run_owner_tag(self.run_id)
-                )
-            )
+            lease.release_on(db.session.connection(), LEASE_NAME, _run_owner_tag(self.run_id))
         db.session.commit()
         return db.session.get(SyncRun, self.run_id, populate_existing=True)
+
+    def _lease_lost(self) -> None:
+        # This process stalled past the lease and another run took over; once per run, not every heartbeat.
+        if not self.lease_lost:
+            self.lease_lost = True
+            logger.error("catalogue-wide sync lease lost while running", extra={"sync_run_id": self.run_id})
 
     def final_status(self) -> SyncStatus:
         if self.cancelled.is_set():
@@ -320,7 +294,5 @@ def product_ids_for_codes(codes: list[str]) -> dict[str, int]:
     """Product ids by code, for linking a run's failed items to their products."""
     if not codes:
         return {}
-    from dashboard.models import Product
-
     rows = db.session.execute(select(Product.code, Product.id).where(Product.code.in_(codes)))
     return {code: product_id for code, product_id in rows}
