@@ -8,10 +8,7 @@ call writes nothing: unknown is never zero.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +22,8 @@ from dashboard.extensions import db
 from dashboard.haier import HaierAuthError, HaierConfigError, HaierError, StockResult, get_haier_client
 from dashboard.models import Product, Source, SyncRun
 from dashboard.services.regional_stock import record_regional_stock
+from dashboard.services.stock_check import county_location
+from dashboard.services.stock_check_types import InvalidCountyCode
 from dashboard.services.sync_mapping import FieldChange
 from dashboard.services.sync_runner import RunTracker, begin_write, describe_haier_error
 
@@ -42,19 +41,11 @@ class InvalidSyncRequest(ValueError):
 def resolve_county(code: str | None) -> tuple[str, str | None]:
     """The county to sync stock for (default: DEFAULT_COUNTY_CODE) and its name; InvalidSyncRequest if not one."""
     code = (code or current_app.config.get("DEFAULT_COUNTY_CODE") or "").strip()
-    if not re.fullmatch(r"\d{6}", code):
-        raise InvalidSyncRequest(f"区县编码必须是 6 位数字：{code or '（空）'}")
     try:
-        # Imported here: the division table loads jionlp, which is slow and prints a banner on stdout.
-        from dashboard import regions
-    except ImportError:
-        return code, None
-    with contextlib.redirect_stdout(io.StringIO()):
-        region = regions.get_region(code)
-        is_county = regions.is_county_code(code)
-    if region is None or not is_county:
-        raise InvalidSyncRequest(f"不是有效的区县编码：{code}")
-    return code, region.name
+        return code, county_location(code).county
+    except InvalidCountyCode as error:
+        named = code and code in str(error)
+        raise InvalidSyncRequest(str(error) if named else f"{error}：{code or '（空）'}") from None
 
 
 @dataclass(frozen=True)
