@@ -85,6 +85,7 @@ def test_the_page_shows_the_last_run_with_outcome_message_and_sync_run(app, admi
     assert 'data-outcome="partial"' in row and "部分成功" in row and "失败 1" in row
     assert "older run" not in row
     assert "#12" in page and "older run" in page  # both in the history below
+    assert 'href="/sync/runs/12"' in page  # the history links the sync run it started
 
 
 def test_the_page_shows_a_next_run_time_when_the_scheduler_is_on(make_app, login_as):

@@ -12,7 +12,6 @@ from dashboard.scheduler import JobBusy, UnknownJob, get_scheduler, history
 from dashboard.scheduler.jobs import JobOutcome
 from dashboard.scheduler.overview import job_overviews
 from dashboard.security import role_required
-from dashboard.timeutil import utcnow
 
 RECENT_RUNS = 20
 
@@ -33,7 +32,6 @@ def _render(message: str | None = None, category: str = "success", status: int =
         polling=any(job.running for job in jobs),
         message=message,
         category=category,
-        now=utcnow(),
         outcome_labels={o.value: o.label for o in JobOutcome},
     )
 
@@ -58,20 +56,13 @@ def index():
     return _render()
 
 
-@bp.post("/<job_id>/pause")
+@bp.post("/<job_id>/pause", endpoint="pause", defaults={"paused": True})
+@bp.post("/<job_id>/resume", endpoint="resume", defaults={"paused": False})
 @role_required(Role.ADMIN)
-def pause(job_id: str):
+def set_paused(job_id: str, paused: bool):
     name = _known(job_id)
-    history.set_paused(job_id, True)
-    return _answer(f"已暂停「{name}」：到点时所有进程都不会运行它。")
-
-
-@bp.post("/<job_id>/resume")
-@role_required(Role.ADMIN)
-def resume(job_id: str):
-    name = _known(job_id)
-    history.set_paused(job_id, False)
-    return _answer(f"已恢复「{name}」。")
+    history.set_paused(job_id, paused)
+    return _answer(f"已暂停「{name}」：到点时所有进程都不会运行它。" if paused else f"已恢复「{name}」。")
 
 
 @bp.post("/<job_id>/run")

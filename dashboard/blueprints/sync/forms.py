@@ -35,8 +35,11 @@ class StartSyncForm(FlaskForm):
     sale = HiddenField(validators=[Optional(), Length(max=1)])
     stock = HiddenField(validators=[Optional(), Length(max=3)])
 
+    def filter_fields(self) -> list[HiddenField]:
+        return [self[name] for name in FILTER_FIELDS]
+
     def catalogue_filter(self) -> dict[str, str]:
-        return {name: getattr(self, name).data for name in FILTER_FIELDS if getattr(self, name).data}
+        return {field.name: field.data for field in self.filter_fields() if field.data}
 
 
 class ProductStockSyncForm(FlaskForm):
