@@ -38,3 +38,17 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def begin_write() -> None:
+    """Commit the session's open transaction, then begin a write transaction (BEGIN IMMEDIATE on SQLite).
+
+    A deferred SQLite transaction that reads first and writes later fails at once (no busy wait) when another
+    connection committed in between, and one that has read cannot be upgraded; taking the write lock up front
+    makes a writer wait its turn instead. The open transaction is committed rather than rolled back so that no
+    caller's work is silently discarded: read freely before calling, but commit your own writes first.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_begin_immediate": True})

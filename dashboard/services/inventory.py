@@ -6,7 +6,7 @@ the first read, so two writers can never read the same figure and both act on it
 the same transaction, so a change and its log row exist together or not at all. Never call Haier from here.
 
 Each operation commits on success (and rolls back only its own work on a refusal). A transaction the caller
-still has open is committed before the operation begins (see ledger.begin_write): read freely beforehand,
+still has open is committed before the operation begins (see dashboard.database.begin_write): read freely beforehand,
 but commit any writes of your own first.
 
 Product.reserved is the sum of the open quantities of the product's reservations, maintained here in the same

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.database import begin_write
 from dashboard.extensions import db
 from dashboard.logging_setup import current_request_id
 from dashboard.metrics import LEDGER_OPERATIONS
@@ -123,20 +124,6 @@ def run(
             },
         )
     return change
-
-
-def begin_write() -> None:
-    """Commit the caller's open transaction, then begin the ledger's own write transaction.
-
-    Callers normally hold only a read transaction (a get-or-404 before the call), and committing it is
-    harmless. It has to end first: a SQLite transaction that has read cannot be upgraded to BEGIN IMMEDIATE.
-    It is committed rather than rolled back so that the ledger never discards work it did not write, and a
-    refusal rolls back only the ledger's own changes. Callers with writes of their own commit them first.
-    """
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_begin_immediate": True})
 
 
 def lock_product(product_id: int) -> Product:

@@ -30,6 +30,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dashboard.database import begin_write
 from dashboard.extensions import db
 from dashboard.haier.observers import CallRecord
 from dashboard.models import HaierCallBucket
@@ -229,7 +230,7 @@ def _merge_into_database(pending: Mapping[Key, Tally]) -> None:
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session = db.session
-    session.connection(execution_options={"sqlite_begin_immediate": True})
+    begin_write()
     try:
         for minute, endpoint, outcome in sorted(pending):
             tally = pending[(minute, endpoint, outcome)]

@@ -13,7 +13,9 @@ from dashboard.haier.types import StockResult
 from dashboard.models import RegionalStock
 
 
-def record_regional_stock(product_id: int, result: StockResult, county_name: str | None = None) -> RegionalStock:
+def record_regional_stock(
+    product_id: int, result: StockResult, county_name: str | None = None
+) -> RegionalStock:
     """Upsert the answer for (product, county) in the caller's transaction; the caller commits."""
     row = db.session.execute(
         select(RegionalStock).where(

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
+from dashboard.database import begin_write
 from dashboard.extensions import db
 from dashboard.haier import HaierAPI, HaierAuthError, HaierConfigError, HaierError, HaierPrice, HaierProduct
 from dashboard.models import Product, SyncRun
 from dashboard.services import sync_mapping as mapping
 from dashboard.services.sync_mapping import FieldChange
-from dashboard.services.sync_runner import RunTracker, begin_write, describe_haier_error
+from dashboard.services.sync_runner import RunTracker, describe_haier_error
 from dashboard.timeutil import utcnow
 
 logger = logging.getLogger(__name__)

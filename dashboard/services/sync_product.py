@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
+from dashboard.database import begin_write
 from dashboard.extensions import db
 from dashboard.haier import HaierBusinessError, StockResult, get_haier_client
 from dashboard.metrics import SYNC_ITEMS
@@ -17,7 +18,6 @@ from dashboard.models import Product, Source, SyncKind
 from dashboard.services import sync_mapping as mapping
 from dashboard.services.sync_catalogue import NO_PRICE_ANSWER
 from dashboard.services.sync_mapping import FieldChange
-from dashboard.services.sync_runner import begin_write
 from dashboard.services.sync_stock import StockTarget, apply_stock_result, resolve_county
 from dashboard.timeutil import utcnow
 

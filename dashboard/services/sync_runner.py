@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.database import begin_write
 from dashboard.extensions import db
 from dashboard.haier import HaierError
 from dashboard.metrics import SYNC_ITEMS
@@ -75,16 +76,6 @@ def process_owner() -> str:
 
 def lease_seconds() -> float:
     return float(current_app.config.get("SYNC_LEASE_SECONDS", 30))
-
-
-def begin_write() -> None:
-    """End the session's transaction and start a writer's (BEGIN IMMEDIATE on SQLite; plain BEGIN elsewhere).
-
-    A deferred SQLite transaction that reads first and writes later fails at once (no busy wait) when another
-    connection committed in between; taking the write lock up front makes it wait its turn instead.
-    """
-    db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin_immediate": True})
 
 
 def _run_owner_tag(run_id: int) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy import update
 
+from dashboard.database import begin_write
 from dashboard.extensions import db
 from dashboard.haier import HaierAuthError, HaierConfigError, HaierError, StockResult, get_haier_client
 from dashboard.models import Product, Source, SyncRun
@@ -25,7 +26,7 @@ from dashboard.services.regional_stock import record_regional_stock
 from dashboard.services.stock_check import county_location
 from dashboard.services.stock_check_types import InvalidCountyCode
 from dashboard.services.sync_mapping import FieldChange
-from dashboard.services.sync_runner import RunTracker, begin_write, describe_haier_error
+from dashboard.services.sync_runner import RunTracker, describe_haier_error
 
 logger = logging.getLogger(__name__)
 
