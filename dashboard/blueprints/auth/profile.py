@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -38,14 +38,12 @@ def _render(form: TokenForm, status: int = 200, created: api_tokens.CreatedToken
 
 
 @bp.get("/profile/")
-@login_required
 @role_required(Role.VIEWER)
 def profile():
     return _render(TokenForm(formdata=None))
 
 
 @bp.post("/profile/tokens/")
-@login_required
 @role_required(Role.VIEWER)
 def create_token():
     form = TokenForm()
@@ -61,7 +59,6 @@ def create_token():
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
-@login_required
 @role_required(Role.VIEWER)
 def revoke_token(token_id: int):
     try:

@@ -6,7 +6,7 @@ and, on success, an HX-Trigger event that makes #stock-summary reload. Plain pos
 """
 
 from flask import abort, current_app, flash, g, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from dashboard.blueprints.stock import bp
 from dashboard.blueprints.stock.forms import AdjustForm, LockForm, ReleaseForm
@@ -89,14 +89,12 @@ def _figures(change: StockChange) -> str:
 
 
 @bp.get("/")
-@login_required
 @role_required(Role.VIEWER)
 def panel(product_id: int):
     return _panel(db.get_or_404(Product, product_id))
 
 
 @bp.get("/summary")
-@login_required
 @role_required(Role.VIEWER)
 def summary(product_id: int):
     """The figures block (#stock-summary) the product page reloads after the stock-changed event."""
@@ -105,7 +103,6 @@ def summary(product_id: int):
 
 
 @bp.post("/adjust")
-@login_required
 @role_required(Role.OPERATOR)
 def adjust(product_id: int):
     product = db.get_or_404(Product, product_id)
@@ -132,7 +129,6 @@ def adjust(product_id: int):
 
 
 @bp.post("/lock")
-@login_required
 @role_required(Role.OPERATOR)
 def lock(product_id: int):
     product = db.get_or_404(Product, product_id)
@@ -157,7 +153,6 @@ def lock(product_id: int):
 
 
 @bp.post("/reservations/<int:reservation_id>/release")
-@login_required
 @role_required(Role.OPERATOR)
 def release(product_id: int, reservation_id: int):
     product = db.get_or_404(Product, product_id)

@@ -8,7 +8,6 @@ with the re-rendered panel, which htmx swaps (see base.html's htmx-config).
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_login import login_required
 
 from dashboard.blueprints.stock_check import bp
 from dashboard.blueprints.stock_check.forms import StockCheckForm
@@ -25,7 +24,6 @@ PICKER_RESULTS = 10
 
 
 @bp.get("/")
-@login_required
 @role_required(Role.VIEWER)
 def index():
     form = StockCheckForm(formdata=request.args)
@@ -34,7 +32,6 @@ def index():
 
 
 @bp.route("/check", methods=["GET", "POST"])
-@login_required
 @role_required(Role.VIEWER)
 def check():
     form = StockCheckForm(formdata=request.values)
@@ -74,7 +71,6 @@ def check():
 
 
 @bp.get("/products")
-@login_required
 @role_required(Role.VIEWER)
 def products():
     """Search-as-you-type for the product picker: the first matches of the catalogue search."""

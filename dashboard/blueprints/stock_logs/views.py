@@ -1,7 +1,6 @@
 """The stock log and the reservations: filtered pages (htmx fragments for the tables) and CSV downloads."""
 
 from flask import Response, current_app, render_template, request, stream_with_context
-from flask_login import login_required
 
 from dashboard.blueprints.stock_logs import bp
 from dashboard.htmx import render_page_or_fragment
@@ -23,7 +22,6 @@ def _csv_download(chunks, filename: str) -> Response:
 
 
 @bp.get("/stock-logs/")
-@login_required
 @role_required(Role.VIEWER)
 def index():
     try:
@@ -42,7 +40,6 @@ def index():
 
 
 @bp.get("/stock-logs/export.csv")
-@login_required
 @role_required(Role.VIEWER)
 def export():
     try:
@@ -54,7 +51,6 @@ def export():
 
 
 @bp.get("/reservations/")
-@login_required
 @role_required(Role.VIEWER)
 def reservations():
     try:
@@ -71,7 +67,6 @@ def reservations():
 
 
 @bp.get("/reservations/export.csv")
-@login_required
 @role_required(Role.VIEWER)
 def reservations_export():
     try:

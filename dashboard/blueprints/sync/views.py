@@ -6,7 +6,7 @@ The status partial answers 286 once the run has ended, which stops htmx's pollin
 """
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from dashboard.blueprints.sync import bp
 from dashboard.blueprints.sync.forms import (
@@ -70,7 +70,6 @@ def _index_context(form: StartSyncForm | None = None) -> dict:
 
 
 @bp.get("/")
-@login_required
 @role_required(Role.ADMIN)
 def index():
     try:
@@ -81,7 +80,6 @@ def index():
 
 
 @bp.post("/start")
-@login_required
 @role_required(Role.ADMIN)
 def start():
     form = StartSyncForm()
@@ -134,7 +132,6 @@ def _run_context(run: SyncRun) -> dict:
 
 
 @bp.get("/runs/<int:run_id>")
-@login_required
 @role_required(Role.ADMIN)
 def run_detail(run_id: int):
     run = db.get_or_404(SyncRun, run_id)
@@ -142,7 +139,6 @@ def run_detail(run_id: int):
 
 
 @bp.get("/runs/<int:run_id>/status")
-@login_required
 @role_required(Role.ADMIN)
 def run_status(run_id: int):
     """The polled progress partial: 286 (stop polling) once the run has ended."""
@@ -154,7 +150,6 @@ def run_status(run_id: int):
 
 
 @bp.post("/runs/<int:run_id>/cancel")
-@login_required
 @role_required(Role.ADMIN)
 def cancel(run_id: int):
     run = db.get_or_404(SyncRun, run_id)
@@ -180,7 +175,6 @@ def _product_result(product: Product, *, status: int = 200, **context):
 
 
 @bp.post("/products/<int:product_id>/stock")
-@login_required
 @role_required(Role.OPERATOR)
 def product_stock(product_id: int):
     product = db.get_or_404(Product, product_id)
@@ -210,7 +204,6 @@ def product_stock(product_id: int):
 
 
 @bp.post("/products/<int:product_id>/prices")
-@login_required
 @role_required(Role.OPERATOR)
 def product_prices(product_id: int):
     product = db.get_or_404(Product, product_id)
